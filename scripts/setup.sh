@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything smtpwizard needs on Debian: system packages (apt-get, as root) and a
+# virtual environment in .venv with the pinned Python packages. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="${1:-}"
+mapfile -t wanted < <(grep -vE '^\s*(#|$)' scripts/apt-packages.txt)
+missing=()
+for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing system packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "setup: these system packages are missing; please run:" >&2
+        echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+stamp=.venv/.installed-$(cat pyproject.toml scripts/apt-packages.txt | sha256sum | cut -c1-16)$extras
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    if [ -n "$extras" ]; then
+        .venv/bin/python -m pip install -q -e ".[$extras]"
+    else
+        .venv/bin/python -m pip install -q -e .
+    fi
+    rm -f .venv/.installed-*
+    touch "$stamp"
+fi
+if [ -f scripts/setup-extra.sh ] && [ -n "$extras" ]; then
+    bash scripts/setup-extra.sh
+fi
