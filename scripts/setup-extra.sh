@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Extra setup for the test extras (called by scripts/setup.sh): the consumers that read our
+# exports in tests/exporters/. Quiet, idempotent, and never prompts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Postfix (only its postconf is used by the tests) must not ask which mail setup to use, nor start
+# a daemon: preseed debconf with "No configuration" before installing it.
+if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok installed"; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+    else
+        echo "setup-extra: postfix is missing; please run (it will ask nothing with this preseed):" >&2
+        echo "  echo 'postfix postfix/main_mailer_type select No configuration' | sudo debconf-set-selections" >&2
+        echo "  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postfix" >&2
+        exit 1
+    fi
+fi
+
+# Nodemailer, pinned by tests/exporters/node/package-lock.json; reinstalled when the lock changes.
+node_dir=tests/exporters/node
+if command -v npm >/dev/null; then
+    lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -c1-16)
+    stamp="$node_dir/node_modules/.smtpwizard-$lock_sum"
+    if [ ! -f "$stamp" ]; then
+        npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
+        touch "$stamp"
+    fi
+else
+    echo "setup-extra: npm is missing (Debian: apt-get install nodejs npm); Nodemailer tests will fail" >&2
+fi
