@@ -109,8 +109,7 @@ def parse_host(value: str, field: str = "host") -> ParsedHost:
         port = parse_port(port_text, field)
     if "@" in text:
         raise InputError(
-            "That looks like an email address. The server name is something like "
-            "smtp.example.com.",
+            "That looks like an email address. The server name is something like smtp.example.com.",
             field,
         )
     if "/" in text or "?" in text or "#" in text:
@@ -182,7 +181,9 @@ def parse_email(value: str, field: str = "email") -> str:
     try:
         ascii_domain = _normalise_host(domain, field)
     except InputError as exc:
-        raise InputError(f"The part after '@' in {text[:80]!r} is not a valid domain.", field) from exc
+        raise InputError(
+            f"The part after '@' in {text[:80]!r} is not a valid domain.", field
+        ) from exc
     if "." not in ascii_domain:
         raise InputError(
             f"The part after '@' in {text[:80]!r} needs a dot, like example.com.", field

@@ -36,7 +36,8 @@ RECOMMENDED_PORTS: tuple[tuple[int, Security], ...] = (
 PORT_GUIDANCE: dict[int, str] = {
     587: "587 with STARTTLS: the standard port for sending mail from an app. Try this first.",
     465: "465 with SSL/TLS: use it when your provider asks for SSL, or when 587 is blocked.",
-    2525: "2525 with STARTTLS: a spare port many sending services offer when 587 and 465 are blocked.",
+    2525: "2525 with STARTTLS: a spare port many sending services offer when 587 and 465 "
+    "are blocked.",
     25: "25: meant for server-to-server relaying; most home and cloud networks block it.",
 }
 

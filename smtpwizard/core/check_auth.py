@@ -1,0 +1,83 @@
+"""Signing in: never over plaintext unless allowed for this server; the best mechanism offered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiosmtplib
+
+from . import diagnosis as dx
+from .check_failures import StepFailure
+from .settings import Security
+from .steps import StepName, StepResult
+
+if TYPE_CHECKING:
+    from .check import _CheckRun
+
+# Password mechanisms we can use, best first. CRAM-MD5 last: it needs the password on the
+# server in a reversible form, and some servers advertise it without supporting it.
+_PREFERRED = ("PLAIN", "LOGIN", "CRAM-MD5")
+_NEEDS_OTHER_LOGIN = {"XOAUTH2", "OAUTHBEARER", "GSSAPI", "NTLM"}
+
+
+async def authenticate(run: _CheckRun, step: StepResult) -> str:
+    smtp = run.smtp
+    assert smtp is not None
+    settings = run.settings
+    encrypted = smtp.get_transport_info("sslcontext") is not None
+    if not encrypted and not settings.allow_insecure_auth:
+        offers_starttls = "starttls" in run.server.extensions
+        raise StepFailure(
+            StepName.AUTH,
+            dx.make(
+                "plaintext_auth_refused",
+                run.context,
+                step="auth",
+                suggestion={"security": "starttls"} if offers_starttls else None,
+                technical="credentials would travel unencrypted; not sent",
+            ),
+        )
+    if "auth" not in smtp.esmtp_extensions:
+        offers_starttls = not encrypted and "starttls" in run.server.extensions
+        raise StepFailure(
+            StepName.AUTH,
+            dx.make(
+                "auth_not_offered",
+                run.context,
+                step="auth",
+                suggestion={"security": "starttls"} if offers_starttls else None,
+                technical="AUTH is not in the server's EHLO reply",
+            ),
+        )
+    offered = run.server.auth_mechanisms
+    usable = [m for m in _PREFERRED if m in offered]
+    if not usable:
+        others = ", ".join(offered) or "nothing"
+        oauth = any(m in _NEEDS_OTHER_LOGIN for m in offered)
+        raise StepFailure(
+            StepName.AUTH,
+            dx.make(
+                "auth_mechanism_unsupported",
+                run.context,
+                step="auth",
+                mechanisms=others + (" (OAuth2)" if "XOAUTH2" in offered and oauth else ""),
+                technical=f"AUTH offers {others}",
+            ),
+        )
+    mechanism = usable[0]
+    method = {
+        "PLAIN": smtp.auth_plain,
+        "LOGIN": smtp.auth_login,
+        "CRAM-MD5": smtp.auth_crammd5,
+    }[mechanism]
+    username = settings.username or ""
+    try:
+        await method(username, run.password or "", timeout=run.limit(run.limits.auth))
+    except aiosmtplib.SMTPResponseException as exc:
+        raise StepFailure(
+            StepName.AUTH, dx.classify_reply("auth", exc.code, exc.message, run.context)
+        ) from exc
+    how = "encrypted" if encrypted else "UNENCRYPTED (allowed by you for this server)"
+    if settings.security is Security.NONE and encrypted:
+        how = "encrypted"
+    return f"signed in as {username} with {mechanism}, {how}"

@@ -1,0 +1,70 @@
+"""The optional test message: short, clearly labelled, and only to the address the user chose."""
+
+from __future__ import annotations
+
+import email.utils
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+import aiosmtplib
+
+from . import diagnosis as dx
+from .check_failures import StepFailure
+from .steps import StepName
+
+if TYPE_CHECKING:
+    from .check import _CheckRun
+
+TEST_BODY = (
+    "Hello,\n\n"
+    "this is a test message sent by smtpwizard while checking the outgoing mail settings\n"
+    "for {host} (port {port}). If you received it, sending mail with these settings works.\n\n"
+    "You can delete this message; there is nothing else to do.\n"
+)
+
+
+def build_test_message(sender: str, recipient: str, host: str, port: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = "smtpwizard test message"
+    message["Date"] = email.utils.formatdate(localtime=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Mailer"] = "smtpwizard"
+    message.set_content(TEST_BODY.format(host=host, port=port))
+    return message.as_bytes()
+
+
+async def send_test_message(run: _CheckRun) -> None:
+    smtp = run.smtp
+    assert smtp is not None
+    recipient = run.options.send_to or ""
+    sender = run.options.mail_from or run.settings.username or ""
+    limit = run.limits.command
+    async with run.step(StepName.MAIL_FROM, limit) as step:
+        try:
+            await smtp.mail(sender, timeout=run.limit(limit))
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _reply_failure(run, StepName.MAIL_FROM, exc) from exc
+        step.detail = f"the server accepts {sender} as the sender"
+    async with run.step(StepName.RCPT_TO, limit) as step:
+        try:
+            await smtp.rcpt(recipient, timeout=run.limit(limit))
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _reply_failure(run, StepName.RCPT_TO, exc) from exc
+        step.detail = f"the server accepts {recipient} as the recipient"
+    data = build_test_message(sender, recipient, run.settings.host, run.settings.port)
+    async with run.step(StepName.DATA, run.limits.data) as step:
+        try:
+            response = await smtp.traced_data(data, timeout=run.limit(run.limits.data))
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _reply_failure(run, StepName.DATA, exc) from exc
+        run.message_sent = True
+        step.detail = f"the server took the message ({dx.shorten(response.message, 80)})"
+
+
+def _reply_failure(
+    run: _CheckRun, name: StepName, exc: aiosmtplib.SMTPResponseException
+) -> StepFailure:
+    return StepFailure(name, dx.classify_reply(name.value, exc.code, exc.message, run.context))

@@ -1,0 +1,102 @@
+"""Finding the addresses to connect to: the system resolver, a DNS server, or --resolve."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+
+
+class ResolveError(Exception):
+    """kind: "not_found" (the name does not exist), "timeout", or "failed" (resolver trouble)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverConfig:
+    dns_server: tuple[str, int] | None = None  # (ip, port): resolve through this server
+    overrides: dict[str, str] = field(default_factory=dict)  # host -> IP, like curl --resolve
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    addresses: tuple[str, ...]
+    how: str  # a few words for the step detail
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
+    if host in config.overrides:
+        ip = config.overrides[host]
+        return Resolution((ip,), f"{host} → {ip} (given with --resolve)")
+    if is_ip(host):
+        return Resolution((host,), f"{host} is an IP address")
+    if config.dns_server is not None:
+        addresses = await _resolve_with_server(host, config.dns_server, timeout)
+        server = f"{config.dns_server[0]}:{config.dns_server[1]}"
+        return Resolution(addresses, f"{host} → {', '.join(addresses)} (via DNS server {server})")
+    addresses = await _resolve_with_system(host, port, timeout)
+    return Resolution(addresses, f"{host} → {', '.join(addresses)}")
+
+
+def make_resolver(server: tuple[str, int], timeout: float) -> dns.asyncresolver.Resolver:
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = [server[0]]
+    resolver.port = server[1]
+    resolver.timeout = min(timeout, 3.0)
+    resolver.lifetime = timeout
+    return resolver
+
+
+async def _resolve_with_server(
+    host: str, server: tuple[str, int], timeout: float
+) -> tuple[str, ...]:
+    resolver = make_resolver(server, timeout)
+    found: list[str] = []
+    missing = 0
+    for rdtype in ("A", "AAAA"):
+        try:
+            answer = await resolver.resolve(host, rdtype)
+        except dns.resolver.NXDOMAIN as exc:
+            raise ResolveError("not_found", f"{host} does not exist in DNS") from exc
+        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+            missing += 1
+            continue
+        except dns.exception.Timeout as exc:
+            raise ResolveError("timeout", f"the DNS server did not answer about {host}") from exc
+        except dns.exception.DNSException as exc:
+            raise ResolveError("failed", f"DNS lookup of {host} failed: {exc}") from exc
+        found.extend(rr.to_text() for rr in answer)
+    if not found:
+        raise ResolveError("not_found", f"{host} has no address records in DNS")
+    return tuple(dict.fromkeys(found))
+
+
+async def _resolve_with_system(host: str, port: int, timeout: float) -> tuple[str, ...]:
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except TimeoutError as exc:
+        raise ResolveError("timeout", f"looking up {host} took too long") from exc
+    except socket.gaierror as exc:
+        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            raise ResolveError("not_found", f"{host} was not found ({exc.strerror})") from exc
+        raise ResolveError("failed", f"looking up {host} failed ({exc.strerror})") from exc
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -1,0 +1,131 @@
+"""What we learned about a TLS connection and its certificate, in a form people can read."""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateInfo:
+    subject: str
+    issuer: str
+    san_names: tuple[str, ...]
+    not_before: datetime
+    not_after: datetime
+    fingerprint_sha256: str  # lower-case hex, no colons
+    self_signed: bool
+
+    @property
+    def fingerprint_display(self) -> str:
+        return ":".join(self.fingerprint_sha256[i : i + 2] for i in range(0, 64, 2)).upper()
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return (now or datetime.now(UTC)) > self.not_after
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "san_names": list(self.san_names),
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "self_signed": self.self_signed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    version: str
+    cipher: str
+    bits: int | None
+    certificate: CertificateInfo | None
+    verified: bool  # by the system/extra CAs, or pinned by the user's explicit trust
+    pinned: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "cipher": self.cipher,
+            "bits": self.bits,
+            "verified": self.verified,
+            "pinned": self.pinned,
+            "certificate": self.certificate.to_dict() if self.certificate else None,
+        }
+
+
+def _name(name: x509.Name) -> str:
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        attrs = name.get_attributes_for_oid(oid)
+        if attrs:
+            value = attrs[0].value
+            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return name.rfc4514_string() or "(no name)"
+
+
+def certificate_info(der: bytes) -> CertificateInfo:
+    cert = x509.load_der_x509_certificate(der)
+    names: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names.extend(san.get_values_for_type(x509.DNSName))
+        names.extend(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
+    except x509.ExtensionNotFound:
+        pass
+    return CertificateInfo(
+        subject=_name(cert.subject),
+        issuer=_name(cert.issuer),
+        san_names=tuple(names),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        fingerprint_sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=cert.issuer == cert.subject,
+    )
+
+
+def tls_info_from(
+    ssl_object: ssl.SSLObject | ssl.SSLSocket | None, *, pinned: bool
+) -> TlsInfo | None:
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    cipher = ssl_object.cipher()
+    return TlsInfo(
+        version=ssl_object.version() or "unknown",
+        cipher=cipher[0] if cipher else "unknown",
+        bits=cipher[2] if cipher else None,
+        certificate=certificate_info(der) if der else None,
+        verified=True,
+        pinned=pinned,
+    )
+
+
+def make_client_context(ca_file: str | None, *, pinned: bool) -> ssl.SSLContext:
+    """System trust plus an optional extra CA bundle; with a pin, trust is decided by fingerprint.
+
+    A pinned context does not verify the chain (the user has explicitly accepted exactly one
+    certificate); the caller MUST compare the peer's fingerprint before sending anything.
+    """
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if pinned:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def unverified_context() -> ssl.SSLContext:
+    """Only for looking at a certificate that failed verification, never for sending data."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context

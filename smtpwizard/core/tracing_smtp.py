@@ -1,0 +1,71 @@
+"""aiosmtplib's client, recording every command and reply into a redacted Transcript."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiosmtplib
+from aiosmtplib.response import SMTPResponse
+
+from .transcript import REDACTED, Transcript
+
+_AUTH_CONTINUE = 334
+
+
+class TracingSMTP(aiosmtplib.SMTP):
+    def __init__(self, transcript: Transcript, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.transcript = transcript
+        # Inside an AUTH exchange every line we send is a credential, whatever the mechanism.
+        self._in_auth = False
+
+    async def execute_command(self, *args: bytes, **kwargs: Any) -> SMTPResponse:
+        self.transcript.client(self._describe(args))
+        try:
+            response: SMTPResponse = await super().execute_command(*args, **kwargs)
+        except aiosmtplib.SMTPException as exc:
+            self._in_auth = False
+            self.transcript.note(f"no answer: {exc}")
+            raise
+        self._in_auth = self._in_auth and response.code == _AUTH_CONTINUE
+        if args and args[0].upper() == b"AUTH" and response.code == _AUTH_CONTINUE:
+            self._in_auth = True
+        self.transcript.server(response.code, response.message)
+        return response
+
+    def _describe(self, args: tuple[bytes, ...]) -> str:
+        if self._in_auth:
+            return REDACTED
+        if args and args[0].upper() == b"AUTH":
+            shown = [a.decode("ascii", "replace") for a in args[:2]]
+            if len(args) > 2:
+                shown.append(REDACTED)
+            return " ".join(shown)
+        return b" ".join(args).decode("utf-8", "replace")
+
+    async def traced_starttls(
+        self, *, server_hostname: str, tls_context: ssl.SSLContext, timeout: float
+    ) -> SMTPResponse:
+        # aiosmtplib sends STARTTLS below execute_command, so it is recorded here.
+        self.transcript.client("STARTTLS")
+        try:
+            response = await self.starttls(
+                server_hostname=server_hostname, tls_context=tls_context, timeout=timeout
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            self.transcript.server(exc.code, exc.message)
+            raise
+        self.transcript.server(response.code, response.message)
+        return response
+
+    async def traced_data(self, message: bytes, *, timeout: float) -> SMTPResponse:
+        self.transcript.client("DATA")
+        self.transcript.note(f"(the test message, {len(message)} bytes)")
+        try:
+            response = await self.data(message, timeout=timeout)
+        except aiosmtplib.SMTPResponseException as exc:
+            self.transcript.server(exc.code, exc.message)
+            raise
+        self.transcript.server(response.code, response.message)
+        return response

@@ -1,0 +1,74 @@
+"""A bounded, redacted record of the SMTP conversation, safe to show and to paste in a ticket."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+REDACTED = "<hidden: sign-in data>"
+MAX_LINES = 400
+MAX_LINE_CHARS = 500
+
+
+def printable(data: bytes | str) -> str:
+    """Server text for people: invalid UTF-8 and control bytes become visible replacements."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    text = data.decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in text)
+
+
+class Transcript:
+    """Lines prefixed "C:" (we sent), "S:" (server said) or "*" (what we did or saw).
+
+    Sign-in payloads never enter it: AUTH arguments and every reply to a 334 challenge are
+    replaced by a marker, and as a second guard any occurrence of the secret itself (plain or in
+    base64) is scrubbed when a line is added.
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._dropped = 0
+        self._secrets: list[str] = []
+        self._start = time.monotonic()
+
+    def add_secret(self, secret: str | None) -> None:
+        if not secret:
+            return
+        raw = secret.encode("utf-8")
+        self._secrets.append(secret)
+        self._secrets.append(base64.b64encode(raw).decode("ascii"))
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret and secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _add(self, prefix: str, text: str) -> None:
+        for line in text.splitlines() or [""]:
+            if len(self._lines) >= MAX_LINES:
+                self._dropped += 1
+                continue
+            line = self.scrub(printable(line))
+            if len(line) > MAX_LINE_CHARS:
+                line = f"{line[:MAX_LINE_CHARS]}… ({len(line)} characters in all)"
+            self._lines.append(f"{prefix} {line}")
+
+    def client(self, text: str) -> None:
+        self._add("C:", text)
+
+    def server(self, code: int, message: str) -> None:
+        lines = message.splitlines() or [""]
+        for index, line in enumerate(lines):
+            sep = " " if index == len(lines) - 1 else "-"
+            self._add("S:", f"{code}{sep}{line}")
+
+    def note(self, text: str) -> None:
+        self._add("*", text)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._dropped:
+            return [*self._lines, f"* ({self._dropped} more lines not kept)"]
+        return list(self._lines)
