@@ -126,21 +126,28 @@ def _normalise_host(text: str, field: str) -> str:
     except ValueError:
         pass
     name = text.rstrip(".").lower()
+    if len(name) > MAX_HOST_LENGTH:
+        raise InputError("That server name is longer than DNS allows (253 characters).", field)
     if not name:
         raise InputError("Please enter the server name, for example smtp.example.com.", field)
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
-        raise InputError(f"{text!r} is not a valid server name ({exc}).", field) from exc
+        raise InputError(f"{_quote(text)} is not a valid server name ({exc}).", field) from exc
     if len(ascii_name) > MAX_HOST_LENGTH:
         raise InputError("That server name is longer than DNS allows (253 characters).", field)
     for label in ascii_name.split("."):
         if not _LABEL.match(label):
             raise InputError(
-                f"{text!r} is not a valid server name: use letters, digits, dots and hyphens.",
+                f"{_quote(text)} is not a valid server name: use letters, digits, dots and "
+                "hyphens.",
                 field,
             )
     return ascii_name
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _display_host(host: str) -> str:

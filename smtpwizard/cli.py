@@ -1,0 +1,90 @@
+"""The command line: every job the wizard does, with JSON output and stable exit codes.
+
+Exit status: 0 the job succeeded, 1 it ran and failed (with a diagnosis), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .cli_common import EXIT_FAILED, EXIT_USAGE, UsageError
+from .core.errors import InputError, SmtpWizardError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="smtpwizard",
+        description="Get outgoing email (SMTP) working: find the server, test it for real, "
+        "and explain any problem in plain words. Without a command, the wizard opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"smtpwizard {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from .cli_check import add_check_parser
+    from .cli_demo import add_demo_parsers
+
+    add_check_parser(subparsers)
+    add_demo_parsers(subparsers)
+    for module, adder in _OPTIONAL_COMMANDS:
+        try:
+            imported = __import__(f"smtpwizard.{module}", fromlist=[adder])
+        except ImportError:
+            continue
+        getattr(imported, adder)(subparsers)
+    return parser
+
+
+# Commands whose modules land separately; each module exposes an add_*_parser function.
+_OPTIONAL_COMMANDS = (
+    ("cli_discover", "add_discover_parsers"),
+    ("cli_export", "add_export_parser"),
+    ("cli_gui", "add_gui_parser"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from .cli_export import run_export
+
+            handler = run_export
+        return int(handler(args))
+    except UsageError as exc:
+        print(f"smtpwizard: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as exc:
+        print(f"smtpwizard: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except SmtpWizardError as exc:
+        print(f"smtpwizard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("smtpwizard: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: still no traceback for the user, but a way to report it
+        print(
+            f"smtpwizard: something went wrong inside smtpwizard ({type(exc).__name__}: {exc}). "
+            "Please report this; run with SMTPWIZARD_DEBUG=1 to see the details.",
+            file=sys.stderr,
+        )
+        import os
+
+        if os.environ.get("SMTPWIZARD_DEBUG"):
+            raise
+        return EXIT_FAILED
