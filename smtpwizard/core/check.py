@@ -339,8 +339,9 @@ class _CheckRun:
 
         self.smtp = TracingSMTP(
             self.transcript,
+            # The socket is already connected (so 'connect' is a step of its own); the hostname
+            # is what the certificate is verified against.
             hostname=settings.host,
-            port=settings.port,
             # Explicit modes only, never aiosmtplib's opportunistic default. For STARTTLS the
             # upgrade is done below as its own step and is mandatory (as start_tls=True would be):
             # no STARTTLS offered means we stop before anything else is sent.
