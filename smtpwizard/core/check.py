@@ -12,7 +12,7 @@ import contextlib
 import ssl
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiosmtplib
@@ -195,7 +195,12 @@ class _CheckRun:
 
     def _emit(self, step: StepResult) -> None:
         if self.progress is not None:
-            event = ProgressEvent(step, tuple(self.steps.values()), time.monotonic() - self.start)
+            # Snapshots: the receiver may keep events while the steps go on changing.
+            event = ProgressEvent(
+                replace(step),
+                tuple(replace(s) for s in self.steps.values()),
+                time.monotonic() - self.start,
+            )
             self.progress(event)
 
     def remaining(self) -> float:

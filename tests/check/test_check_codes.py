@@ -23,8 +23,19 @@ def test_good_starttls_server_signs_in_and_delivers(lab):
     assert b"smtpwizard test message" in message.data
     assert [s.status for s in result.steps] == [StepStatus.OK] * len(result.steps)
     names = [s.name.value for s in result.steps]
-    assert names == ["resolve", "connect", "greeting", "ehlo", "starttls", "ehlo_secure",
-                     "auth", "mail_from", "rcpt_to", "data", "quit"]
+    assert names == [
+        "resolve",
+        "connect",
+        "greeting",
+        "ehlo",
+        "starttls",
+        "ehlo_secure",
+        "auth",
+        "mail_from",
+        "rcpt_to",
+        "data",
+        "quit",
+    ]
     assert result.tls is not None and result.tls.version.startswith("TLSv1.")
     cert = result.tls.certificate
     assert cert is not None and cert.fingerprint_sha256 == ep.fingerprint
@@ -98,10 +109,18 @@ def test_cpanel_failure_tells_to_use_the_full_address(lab):
     ("scenario", "options", "code", "step"),
     [
         ("relay_denied", {"send_to": OUTSIDE}, "relay_denied", "rcpt_to"),
-        ("sender_rejected", {"send_to": "bob@lab.test", "mail_from": "boss@lab.test"},
-         "sender_rejected", "mail_from"),
-        ("sendas_denied", {"send_to": "bob@lab.test", "mail_from": "boss@lab.test"},
-         "sender_rejected", "data"),
+        (
+            "sender_rejected",
+            {"send_to": "bob@lab.test", "mail_from": "boss@lab.test"},
+            "sender_rejected",
+            "mail_from",
+        ),
+        (
+            "sendas_denied",
+            {"send_to": "bob@lab.test", "mail_from": "boss@lab.test"},
+            "sender_rejected",
+            "data",
+        ),
         ("recipient_rejected", {"send_to": "nobody@lab.test"}, "recipient_rejected", "rcpt_to"),
         ("message_rejected", {"send_to": "bob@lab.test"}, "message_rejected", "data"),
     ],
@@ -119,16 +138,22 @@ def test_busy_server(lab):
 
 def test_relay_that_needs_no_sign_in(lab):
     ep = lab.start("relay_open_noauth")
-    result = check(lab, ep, username=None, options={"send_to": "bob@lab.test",
-                                                     "mail_from": "web@lab.test"})
+    result = check(
+        lab, ep, username=None, options={"send_to": "bob@lab.test", "mail_from": "web@lab.test"}
+    )
     assert result.ok, result.diagnosis
     assert ep.wait_messages(1)
 
 
 def test_plaintext_mail_to_a_starttls_server_needs_starttls(lab):
     ep = lab.start("starttls_ok")
-    result = check(lab, ep, security="none", username=None,
-                   options={"send_to": "bob@lab.test", "mail_from": "anna@lab.test"})
+    result = check(
+        lab,
+        ep,
+        security="none",
+        username=None,
+        options={"send_to": "bob@lab.test", "mail_from": "anna@lab.test"},
+    )
     assert result.diagnosis.code == "starttls_required"
     assert result.diagnosis.suggestion == {"security": "starttls"}
 
@@ -152,8 +177,9 @@ def test_silent_port_times_out_within_the_deadline(lab):
 
 def test_unknown_name(lab):
     ep = lab.start("starttls_ok")
-    result = check(lab, ep, host="no-such-host.invalid",
-                   options={"resolver": _resolver_with_no_records()})
+    result = check(
+        lab, ep, host="no-such-host.invalid", options={"resolver": _resolver_with_no_records()}
+    )
     assert result.diagnosis.code == "dns_not_found"
 
 
