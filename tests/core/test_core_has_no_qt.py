@@ -9,8 +9,7 @@ import smtpwizard.core
 
 def test_importing_every_core_module_loads_no_pyside6() -> None:
     modules = [
-        info.name
-        for info in pkgutil.walk_packages(smtpwizard.core.__path__, "smtpwizard.core.")
+        info.name for info in pkgutil.walk_packages(smtpwizard.core.__path__, "smtpwizard.core.")
     ]
     assert "smtpwizard.core.check" in modules
     code = (

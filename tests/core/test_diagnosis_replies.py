@@ -12,30 +12,66 @@ CTX = DiagnosisContext(ServerSettings("smtp.example.com", 587, Security.STARTTLS
 @pytest.mark.parametrize(
     ("step", "code", "message", "expected"),
     [
-        ("auth", 534, "5.7.9 Application-specific password required. Learn more at "
-         "https://support.google.com/mail/?p=InvalidSecondFactor", "app_password_required"),
-        ("auth", 535, "5.7.8 Username and Password not accepted. Learn more at "
-         "https://support.google.com/mail/?p=BadCredentials", "auth_failed"),
-        ("auth", 535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
-         "disabled for the Tenant.", "auth_disabled_by_provider"),
-        ("auth", 535, "5.7.139 Authentication unsuccessful, user is locked by your "
-         "organization's security defaults policy.", "auth_disabled_by_provider"),
-        ("auth", 550, "5.7.30 Basic authentication is not supported for Client Submission.",
-         "auth_disabled_by_provider"),
+        (
+            "auth",
+            534,
+            "5.7.9 Application-specific password required. Learn more at "
+            "https://support.google.com/mail/?p=InvalidSecondFactor",
+            "app_password_required",
+        ),
+        (
+            "auth",
+            535,
+            "5.7.8 Username and Password not accepted. Learn more at "
+            "https://support.google.com/mail/?p=BadCredentials",
+            "auth_failed",
+        ),
+        (
+            "auth",
+            535,
+            "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+            "disabled for the Tenant.",
+            "auth_disabled_by_provider",
+        ),
+        (
+            "auth",
+            535,
+            "5.7.139 Authentication unsuccessful, user is locked by your "
+            "organization's security defaults policy.",
+            "auth_disabled_by_provider",
+        ),
+        (
+            "auth",
+            550,
+            "5.7.30 Basic authentication is not supported for Client Submission.",
+            "auth_disabled_by_provider",
+        ),
         ("auth", 535, "Incorrect authentication data", "auth_failed"),
         ("auth", 535, "5.7.8 Authentication credentials invalid", "auth_failed"),
         ("mail_from", 530, "5.7.0 Must issue a STARTTLS command first", "starttls_required"),
         ("mail_from", 530, "5.7.57 Client not authenticated to send mail", "auth_required"),
         ("data", 554, "5.2.252 SendAsDenied; a@x not allowed to send as b@y", "sender_rejected"),
-        ("data", 550, "5.7.60 SMTP; Client does not have permissions to send as this sender",
-         "sender_rejected"),
+        (
+            "data",
+            550,
+            "5.7.60 SMTP; Client does not have permissions to send as this sender",
+            "sender_rejected",
+        ),
         ("mail_from", 553, "Relaying disallowed as <b@y>", "sender_rejected"),
-        ("mail_from", 553, "5.7.1 <x@y>: Sender address rejected: not owned by user anna",
-         "sender_rejected"),
+        (
+            "mail_from",
+            553,
+            "5.7.1 <x@y>: Sender address rejected: not owned by user anna",
+            "sender_rejected",
+        ),
         ("rcpt_to", 554, "5.7.1 <x@other.example>: Relay access denied", "relay_denied"),
         ("rcpt_to", 550, "5.7.1 Relaying denied", "relay_denied"),
-        ("rcpt_to", 550, "5.1.1 <x@y>: Recipient address rejected: User unknown",
-         "recipient_rejected"),
+        (
+            "rcpt_to",
+            550,
+            "5.1.1 <x@y>: Recipient address rejected: User unknown",
+            "recipient_rejected",
+        ),
         ("data", 554, "5.7.1 Message rejected as spam", "message_rejected"),
         ("greeting", 421, "4.3.2 Service not available", "server_busy"),
         ("greeting", 554, "No SMTP service here", "greeting_rejected"),
@@ -66,12 +102,30 @@ def test_cpanel_reply_points_at_full_address():
 
 def test_every_catalogue_entry_is_complete_plain_text():
     required = {
-        "ok", "dns_not_found", "connection_refused", "timeout", "network_unreachable",
-        "wrong_security", "tls_handshake_failed", "cert_untrusted", "cert_hostname_mismatch",
-        "cert_expired", "starttls_unavailable", "plaintext_auth_refused", "starttls_required",
-        "auth_not_offered", "auth_failed", "app_password_required", "auth_disabled_by_provider",
-        "auth_mechanism_unsupported", "sender_rejected", "relay_denied", "recipient_rejected",
-        "message_rejected", "server_busy", "protocol_error",
+        "ok",
+        "dns_not_found",
+        "connection_refused",
+        "timeout",
+        "network_unreachable",
+        "wrong_security",
+        "tls_handshake_failed",
+        "cert_untrusted",
+        "cert_hostname_mismatch",
+        "cert_expired",
+        "starttls_unavailable",
+        "plaintext_auth_refused",
+        "starttls_required",
+        "auth_not_offered",
+        "auth_failed",
+        "app_password_required",
+        "auth_disabled_by_provider",
+        "auth_mechanism_unsupported",
+        "sender_rejected",
+        "relay_denied",
+        "recipient_rejected",
+        "message_rejected",
+        "server_busy",
+        "protocol_error",
     }
     assert required <= set(CATALOGUE)
     for code, entry in CATALOGUE.items():
