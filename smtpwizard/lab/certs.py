@@ -59,9 +59,12 @@ def _server_context(chain_file: Path) -> ssl.SSLContext:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Owner-only file, replaced atomically so a concurrent reader never sees half of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
+    os.replace(tmp, path)
 
 
 def _self_signed_pem(names: tuple[str, ...]) -> tuple[bytes, bytes]:
@@ -117,7 +120,7 @@ class LabCertificates:
         self._ca = trustme.CA(organization_name=_ORG)
         self._cache.clear()
         self.ca_file.parent.mkdir(parents=True, exist_ok=True)
-        self._ca.cert_pem.write_to_path(str(self.ca_file))
+        _write_private(self.ca_file, self._ca.cert_pem.bytes())
         return self._ca
 
     def server_cert(self, kind: CertKind, host: str) -> ServerCert:

@@ -86,6 +86,9 @@ class LabEndpoint:
     def wait_messages(self, count: int, timeout: float = 5.0) -> bool:
         return self._state.wait_messages(count, timeout)
 
+    def wait_auth_attempts(self, count: int, timeout: float = 5.0) -> bool:
+        return self._state.wait_auth_attempts(count, timeout)
+
     def stop(self) -> None:
         self._lab._stop_endpoint(self)
 
@@ -115,7 +118,11 @@ class Lab:
         self._closed = False
         self._lock = threading.Lock()
         self.certs = LabCertificates(self.workdir, persistent=persistent_certs)
+        # Anything the loop reports (callbacks that raised, tasks destroyed while pending)
+        # is kept here too, so tests can assert the lab ran clean.
+        self.loop_errors: list[str] = []
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(self._on_loop_error)
         self._thread = threading.Thread(target=self._run_loop, name="smtpwizard-lab", daemon=True)
         self._thread.start()
 
@@ -137,6 +144,10 @@ class Lab:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _on_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.loop_errors.append(f"{context.get('message')}: {context.get('exception')!r}")
+        loop.default_exception_handler(context)
 
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -298,13 +309,12 @@ async def _shutdown_server(ep: LabEndpoint) -> None:
     state = ep._state
     for transport in list(state.transports):
         transport.abort()  # type: ignore[attr-defined]
+    # Cancel rather than wait: a hostile handler may be asleep in its own pacing.
     tasks = list(state.tasks)
+    for task in tasks:
+        task.cancel()
     if tasks:
-        _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=_STOP_GRACE)
+        await asyncio.wait(tasks, timeout=_STOP_GRACE)
     if ep.server is not None:
         await ep.server.wait_closed()
 

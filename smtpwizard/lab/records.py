@@ -127,3 +127,6 @@ class EndpointState:
 
     def wait_messages(self, count: int, timeout: float = 5.0) -> bool:
         return self.wait_for(lambda: len(self._messages) >= count, timeout)
+
+    def wait_auth_attempts(self, count: int, timeout: float = 5.0) -> bool:
+        return self.wait_for(lambda: len(self._auth) >= count, timeout)

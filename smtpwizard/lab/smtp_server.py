@@ -18,6 +18,7 @@ from aiosmtpd.smtp import (
     Envelope,
     LoginPassword,
     Session,
+    TLSSetupException,
 )
 
 from .records import AuthAttempt, EndpointState, ReceivedMessage
@@ -40,6 +41,7 @@ class _KnownNoise(logging.Filter):
 
 
 logging.getLogger("mail.log").addFilter(_KnownNoise())
+log = logging.getLogger(__name__)
 
 # (login, address) -> reply that refuses it, or None to accept.
 AddressRule = Callable[[str | None, str], str | None]
@@ -134,6 +136,14 @@ class LabHandler:
         self._queued += 1
         return f"250 2.0.0 Ok: queued as LAB{self._queued:05d}"
 
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):
+            # A client that rejects our certificate is what certificate scenarios are for.
+            log.debug("lab: STARTTLS handshake failed: %r", error.__cause__)
+        else:
+            log.exception("lab: unexpected error in an SMTP session")
+        return f"451 4.3.0 Lab server error: {type(error).__name__}"
+
     async def auth_XOAUTH2(self, server: LabSMTP, args: list[str]) -> AuthResult:
         if len(args) > 1:
             blob: Any = args[1].encode()
@@ -226,6 +236,13 @@ class LabSMTP(SMTP):
             await method(arg)
 
         return gated
+
+    def connection_lost(self, error: Exception | None) -> None:
+        # asyncio's SSLProtocol reports a loss even when the client left mid-handshake,
+        # before this protocol ever saw connection_made (aiosmtpd would assert on it).
+        if self.session is None:
+            return
+        super().connection_lost(error)
 
     @property
     def encrypted(self) -> bool:
