@@ -1,0 +1,209 @@
+"""Parsing Thunderbird's clientConfig v1.1 documents (autoconfig and ISPDB), safely.
+
+Pure: bytes in, ClientConfig out. defusedxml refuses entity expansion (billion laughs) and
+external references; every entry we cannot use is listed in `ignored` with the reason.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # types and ParseError only: parsing goes through defusedxml
+from dataclasses import dataclass
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from ..errors import InputError
+from ..inputs import parse_host, refuse_control_characters
+from ..settings import IncomingProtocol, IncomingServer, Security
+from .providers import expand_placeholders
+
+__all__ = ["ClientConfig", "ClientConfigError", "OutgoingEntry", "parse_client_config"]
+
+_SOCKET_TYPES = {"plain": Security.NONE, "ssl": Security.TLS, "starttls": Security.STARTTLS}
+_OAUTH = "oauth2"
+_MAX_SERVERS = 20  # per direction; real documents have one to three
+
+
+class ClientConfigError(ValueError):
+    """The whole document is unusable; str(error) is a plain reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEntry:
+    host: str
+    port: int
+    security: Security
+    username: str | None
+    authentication: tuple[str, ...]  # as written: password-cleartext, OAuth2, none, ...
+
+    @property
+    def oauth_only(self) -> bool:
+        return bool(self.authentication) and all(a.lower() == _OAUTH for a in self.authentication)
+
+    def notes(self) -> tuple[str, ...]:
+        notes: list[str] = []
+        if self.oauth_only:
+            notes.append(
+                "This provider only allows signing in through its own sign-in page (OAuth2): "
+                "an ordinary password will be refused."
+            )
+        if self.security is Security.NONE:
+            notes.append(
+                "This server is listed without encryption: your password would be readable."
+            )
+        auth = {a.lower() for a in self.authentication}
+        if auth and auth <= {"none", "client-ip-address"}:
+            notes.append("This server does not ask for a password (it trusts your network).")
+        return tuple(notes)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    provider_id: str | None
+    display_name: str | None
+    domains: tuple[str, ...]
+    outgoing: tuple[OutgoingEntry, ...]  # preference order, as in the document
+    incoming: tuple[IncomingServer, ...]
+    ignored: tuple[str, ...]  # one plain reason per entry we could not use
+
+
+def parse_client_config(data: bytes, email: str) -> ClientConfig:
+    """Parse a clientConfig document for this address (placeholders are filled in)."""
+    root = _parse_xml(data)
+    if _local(root.tag) != "clientConfig":
+        raise ClientConfigError(
+            f"this is not an email configuration document (its top element is <{_local(root.tag)}>)"
+        )
+    provider = next((el for el in root if _local(el.tag) == "emailProvider"), None)
+    if provider is None:
+        raise ClientConfigError("the document has no <emailProvider> section")
+    ignored: list[str] = []
+    outgoing: list[OutgoingEntry] = []
+    incoming: list[IncomingServer] = []
+    for element in provider:
+        tag = _local(element.tag)
+        if tag == "outgoingServer" and len(outgoing) < _MAX_SERVERS:
+            entry = _outgoing(element, email, ignored)
+            if entry:
+                outgoing.append(entry)
+        elif tag == "incomingServer" and len(incoming) < _MAX_SERVERS:
+            server = _incoming(element, email, ignored)
+            if server:
+                incoming.append(server)
+    domains = tuple(
+        (el.text or "").strip().lower()
+        for el in provider
+        if _local(el.tag) == "domain" and (el.text or "").strip()
+    )
+    return ClientConfig(
+        provider_id=provider.get("id"),
+        display_name=_text(provider, "displayName"),
+        domains=domains,
+        outgoing=tuple(outgoing),
+        incoming=tuple(incoming),
+        ignored=tuple(ignored),
+    )
+
+
+def _parse_xml(data: bytes) -> ET.Element:
+    try:
+        root: ET.Element = SafeET.fromstring(
+            data, forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
+    except defusedxml.EntitiesForbidden as exc:
+        raise ClientConfigError(
+            "the document declares XML entities, a trick used to blow up memory "
+            f"(entity {exc.name!r}); refused"
+        ) from exc
+    except defusedxml.ExternalReferenceForbidden as exc:
+        raise ClientConfigError(
+            "the document refers to outside files or addresses (an external XML reference); refused"
+        ) from exc
+    except defusedxml.DefusedXmlException as exc:
+        raise ClientConfigError(
+            f"the document uses a forbidden XML feature ({exc}); refused"
+        ) from exc
+    except ET.ParseError as exc:
+        raise ClientConfigError(f"the document is not well-formed XML ({exc})") from exc
+    except ValueError as exc:  # e.g. an unknown encoding declaration
+        raise ClientConfigError(f"the document could not be read as XML ({exc})") from exc
+    return root
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _text(element: ET.Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name:
+            text = (child.text or "").strip()
+            return text or None
+    return None
+
+
+def _endpoint(
+    element: ET.Element, email: str, what: str, ignored: list[str]
+) -> tuple[str, int, Security, str | None] | None:
+    raw_host = _text(element, "hostname")
+    if not raw_host:
+        ignored.append(f"{what}: no hostname")
+        return None
+    try:
+        parsed = parse_host(expand_placeholders(raw_host, email))
+    except InputError as exc:
+        ignored.append(f"{what} {raw_host[:80]!r}: {exc.message}")
+        return None
+    if parsed.port is not None or parsed.security is not None:
+        ignored.append(f"{what} {raw_host[:80]!r}: the hostname must be a bare name")
+        return None
+    host = parsed.host
+    port_text = _text(element, "port") or ""
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        ignored.append(f"{what} {host}: port {port_text[:20]!r} is not between 1 and 65535")
+        return None
+    socket_type = (_text(element, "socketType") or "").lower()
+    if socket_type not in _SOCKET_TYPES:
+        ignored.append(
+            f"{what} {host}: unknown socketType {socket_type[:20]!r} "
+            "(expected plain, SSL or STARTTLS)"
+        )
+        return None
+    username = _text(element, "username")
+    if username is not None:
+        username = expand_placeholders(username, email)
+        try:
+            refuse_control_characters(username, "username")
+        except InputError as exc:
+            ignored.append(f"{what} {host}: {exc.message}")
+            return None
+    return host, int(port_text), _SOCKET_TYPES[socket_type], username
+
+
+def _outgoing(element: ET.Element, email: str, ignored: list[str]) -> OutgoingEntry | None:
+    kind = element.get("type", "")
+    if kind.lower() != "smtp":
+        ignored.append(f"outgoing server of type {kind[:20]!r} (only smtp is usable)")
+        return None
+    endpoint = _endpoint(element, email, "outgoing server", ignored)
+    if endpoint is None:
+        return None
+    host, port, security, username = endpoint
+    auth = tuple(
+        (child.text or "").strip()
+        for child in element
+        if _local(child.tag) == "authentication" and (child.text or "").strip()
+    )
+    return OutgoingEntry(host, port, security, username, auth)
+
+
+def _incoming(element: ET.Element, email: str, ignored: list[str]) -> IncomingServer | None:
+    kind = element.get("type", "").lower()
+    if kind not in ("imap", "pop3"):
+        ignored.append(f"incoming server of type {kind[:20]!r} (only imap and pop3 are kept)")
+        return None
+    endpoint = _endpoint(element, email, f"incoming {kind} server", ignored)
+    if endpoint is None:
+        return None
+    host, port, security, username = endpoint
+    return IncomingServer(IncomingProtocol(kind), host, port, security, username)

@@ -1,0 +1,135 @@
+"""Async DNS lookups (MX, SRV, A/AAAA) with plain-words reasons instead of exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.rdatatype
+import dns.resolver
+
+__all__ = ["DnsAnswer", "MxRecord", "Resolver", "SrvRecord"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class MxRecord:
+    preference: int
+    host: str  # lower case, no trailing dot; "" for a null MX (RFC 7505)
+
+
+@dataclass(frozen=True, slots=True)
+class SrvRecord:
+    priority: int
+    weight: int
+    port: int
+    target: str  # "" when the record's target is "." (RFC 2782: service not offered)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAnswer(Generic[T]):
+    records: tuple[T, ...] = ()
+    reason: str = ""  # why records is empty, in plain words
+    failed: bool = False  # True: could not ask (timeout, server failure); False: a real answer
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    reason: str
+    failed: bool = False
+
+
+class Resolver:
+    """One resolver per discovery: a given (IP, port) server or the system's configuration."""
+
+    def __init__(self, server: tuple[str, int] | None = None, timeout: float = 3.0) -> None:
+        self._timeout = timeout
+        self._config_error = ""
+        try:
+            if server is None:
+                self._resolver = dns.asyncresolver.Resolver()
+            else:
+                self._resolver = dns.asyncresolver.Resolver(configure=False)
+                self._resolver.nameservers = [server[0]]
+                self._resolver.port = server[1]
+        except dns.resolver.NoResolverConfiguration:
+            self._resolver = dns.asyncresolver.Resolver(configure=False)
+            self._config_error = "this computer has no DNS server configured"
+        self._resolver.lifetime = timeout
+        self._resolver.timeout = min(timeout, 2.0)  # per try; a lost UDP packet is retried
+
+    async def mx(self, name: str) -> DnsAnswer[MxRecord]:
+        answer = await self._query(name, "MX", "mail server (MX) records")
+        if isinstance(answer, _Problem):
+            return DnsAnswer(reason=answer.reason, failed=answer.failed)
+        records = sorted(
+            (MxRecord(int(r.preference), _host(r.exchange)) for r in answer),
+            key=lambda r: (r.preference, r.host),
+        )
+        return DnsAnswer(tuple(records))
+
+    async def srv(self, name: str) -> DnsAnswer[SrvRecord]:
+        answer = await self._query(name, "SRV", "SRV records")
+        if isinstance(answer, _Problem):
+            return DnsAnswer(reason=answer.reason, failed=answer.failed)
+        records = [
+            SrvRecord(int(r.priority), int(r.weight), int(r.port), _host(r.target)) for r in answer
+        ]
+        # RFC 2782: lowest priority first; among equals, heavier weight first (deterministic
+        # instead of the weighted lottery, so the user always sees the same order).
+        records.sort(key=lambda r: (r.priority, -r.weight, r.target, r.port))
+        return DnsAnswer(tuple(records))
+
+    async def addresses(self, name: str) -> DnsAnswer[str]:
+        """IPv4 then IPv6 addresses; asked together."""
+        v4, v6 = await asyncio.gather(
+            self._query(name, "A", "address"), self._query(name, "AAAA", "address")
+        )
+        found: list[str] = []
+        problems: list[_Problem] = []
+        for answer in (v4, v6):
+            if isinstance(answer, _Problem):
+                problems.append(answer)
+            else:
+                found.extend(str(r.address) for r in answer)
+        if found:
+            return DnsAnswer(tuple(found))
+        # Both failed: a definite "does not exist" says more than a timeout on the other type.
+        problems.sort(key=lambda p: p.failed)
+        return DnsAnswer(reason=problems[0].reason, failed=problems[0].failed)
+
+    async def _query(self, name: str, rdtype: str, what: str) -> dns.resolver.Answer | _Problem:
+        if self._config_error:
+            return _Problem(self._config_error, failed=True)
+        try:
+            qname = dns.name.from_text(name)
+        except dns.exception.DNSException as exc:
+            return _Problem(f"{name!r} is not a valid DNS name ({exc})", failed=True)
+        try:
+            return await self._resolver.resolve(
+                qname, dns.rdatatype.from_text(rdtype), search=False, lifetime=self._timeout
+            )
+        except dns.resolver.NXDOMAIN:
+            return _Problem(f"{name} does not exist in DNS")
+        except dns.resolver.NoAnswer:
+            return _Problem(f"{name} has no {what}")
+        except dns.resolver.LifetimeTimeout:
+            return _Problem(
+                f"the DNS server did not answer about {name} within {self._timeout:g} s",
+                failed=True,
+            )
+        except dns.resolver.NoNameservers:
+            return _Problem(f"the DNS server refused or failed to answer about {name}", failed=True)
+        except dns.exception.DNSException as exc:
+            return _Problem(f"DNS lookup of {name} failed: {exc}", failed=True)
+        except OSError as exc:
+            return _Problem(f"could not reach the DNS server: {exc.strerror or exc}", failed=True)
+
+
+def _host(name: dns.name.Name) -> str:
+    return name.to_text(omit_final_dot=True).lower() if name != dns.name.root else ""

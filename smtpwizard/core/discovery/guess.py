@@ -1,0 +1,56 @@
+"""Guesses: smtp.DOMAIN, mail.DOMAIN, DOMAIN and the MX host, kept only when the name exists.
+
+Ports and encryption are the probe's business: guesses carry port=None, security=None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .model import Candidate, SourceKind, SourceStatus
+from .providers import match_mx
+from .source import SourceContext, SourceOutcome
+
+__all__ = ["guess_hosts", "guess_source"]
+
+
+def guess_hosts(domain: str, mx_host: str | None) -> list[str]:
+    hosts = [f"smtp.{domain}", f"mail.{domain}", domain]
+    # A recognised provider's MX (Google, Microsoft) receives mail only: the MX source already
+    # gave that provider's real submission server.
+    if mx_host and mx_host not in hosts and match_mx(mx_host) is None:
+        hosts.append(mx_host)
+    return hosts
+
+
+async def guess_source(ctx: SourceContext) -> SourceOutcome:
+    mx = await ctx.mx()
+    mx_host = next((record.host for record in mx.records if record.host), None)
+    hosts = guess_hosts(ctx.domain, mx_host)
+    answers = await asyncio.gather(*(ctx.resolver.addresses(host) for host in hosts))
+    candidates: list[Candidate] = []
+    reasons: list[str] = []
+    failed = False
+    for host, answer in zip(hosts, answers, strict=True):
+        if not answer.records:
+            failed = failed or answer.failed
+            reasons.append(answer.reason)
+            continue
+        why = "your domain's mail server (MX)" if host == mx_host else "a common name"
+        candidates.append(
+            Candidate(
+                host=host,
+                port=None,
+                security=None,
+                username=None,
+                source=SourceKind.GUESS,
+                trusted=False,
+                priority=SourceKind.GUESS.rank * 100 + len(candidates),
+                detail=f"Guessed: {host} is {why} and exists; the usual ports will be tried.",
+            )
+        )
+        reasons.append(f"{host} exists")
+    if candidates:
+        return SourceOutcome(SourceStatus.FOUND, "; ".join(reasons), tuple(candidates))
+    status = SourceStatus.FAILED if failed else SourceStatus.NOTHING
+    return SourceOutcome(status, "; ".join(reasons))

@@ -1,0 +1,279 @@
+"""Running every source together and deciding as soon as the best possible answer is known.
+
+All sources start at once, each under its own deadline. The answer is decided when some source
+has found something and every source ranked above it has finished (found nothing, failed or
+timed out): lower-ranked sources still running are then cancelled, never waited for. Nothing
+outlives discover(): on return, error or cancellation every task is cancelled and awaited and the
+HTTP client is closed, so no socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from ..inputs import email_domain, parse_email
+from .autoconfig import autoconfig_source, http_autoconfig_source, ispdb_source
+from .dns import DnsAnswer, MxRecord, Resolver
+from .guess import guess_source
+from .model import (
+    Candidate,
+    DiscoveryEvent,
+    DiscoveryOptions,
+    DiscoveryResult,
+    ProviderFlag,
+    ProviderInfo,
+    SourceKind,
+    SourceReport,
+    SourceStatus,
+)
+from .mx import mx_source
+from .providers import match_domain, provider_by_id, providers
+from .source import SourceContext, SourceOutcome
+from .srv import srv_source
+from .webfetch import WebFetcher
+
+__all__ = ["discover"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[DiscoveryEvent], None]
+
+
+async def provider_table_source(ctx: SourceContext) -> SourceOutcome:
+    provider = match_domain(ctx.domain)
+    if provider is None:
+        return SourceOutcome(
+            SourceStatus.NOTHING,
+            f"{ctx.domain} is not one of the {len(providers())} providers we know",
+        )
+    info = provider.info
+    detail = (
+        f"{info.name}, from our built-in list (checked {info.checked} against {info.source_url})."
+    )
+    candidates = provider.candidates(
+        ctx.email, SourceKind.PROVIDER_TABLE, trusted=True, detail=detail
+    )
+    if ProviderFlag.NO_SMTP in info.flags:
+        return SourceOutcome(SourceStatus.FOUND, f"{info.name} offers no SMTP access", (), provider)
+    return SourceOutcome(SourceStatus.FOUND, f"{info.name}", tuple(candidates), provider)
+
+
+_SOURCES: dict[SourceKind, Callable[[SourceContext], Awaitable[SourceOutcome]]] = {
+    SourceKind.PROVIDER_TABLE: provider_table_source,
+    SourceKind.AUTOCONFIG: autoconfig_source,
+    SourceKind.ISPDB: ispdb_source,
+    SourceKind.MX: mx_source,
+    SourceKind.SRV: srv_source,
+    SourceKind.AUTOCONFIG_HTTP: http_autoconfig_source,
+    SourceKind.GUESS: guess_source,
+}
+
+
+async def discover(
+    email: str,
+    *,
+    options: DiscoveryOptions | None = None,
+    progress: Progress | None = None,
+) -> DiscoveryResult:
+    """Find outgoing-server candidates for an address. Raises InputError for a bad address."""
+    options = options or DiscoveryOptions()
+    address = parse_email(email)
+    domain = email_domain(address)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    def elapsed() -> float:
+        return loop.time() - start
+
+    def emit(event: DiscoveryEvent) -> None:
+        if progress is not None:
+            progress(event)
+
+    enabled = [kind for kind in SourceKind if _enabled(kind, options)]
+    for kind in SourceKind:
+        if kind not in enabled:
+            emit(DiscoveryEvent(kind, "finished", SourceStatus.SKIPPED, _off_reason(kind)))
+    resolver = Resolver(options.dns_server, options.dns_timeout)
+    durations: dict[SourceKind, float] = {}
+    tasks: dict[asyncio.Task[SourceOutcome], SourceKind] = {}
+    async with WebFetcher(options, resolver) as fetcher:
+        mx_lookup = loop.create_task(resolver.mx(domain))
+        ctx = SourceContext(address, domain, options, resolver, fetcher, mx_lookup)
+        for kind in enabled:
+            ctx.finished[kind] = loop.create_future()
+
+        async def run(kind: SourceKind) -> SourceOutcome:
+            emit(DiscoveryEvent(kind, "started", elapsed=elapsed()))
+            outcome = await _run_source(kind, ctx)
+            durations[kind] = elapsed()
+            ctx.finished[kind].set_result(outcome)
+            emit(DiscoveryEvent(kind, "finished", outcome.status, outcome.reason, elapsed()))
+            return outcome
+
+        try:
+            for kind in enabled:
+                tasks[loop.create_task(run(kind))] = kind
+            outcomes = await _collect(tasks, enabled, deadline=start + options.timeout, loop=loop)
+        finally:
+            await _cancel_all([*tasks, mx_lookup], ctx)
+    best_found = min(
+        (k for k, o in outcomes.items() if o.status is SourceStatus.FOUND),
+        key=lambda k: k.rank,
+        default=None,
+    )
+    reports: list[SourceReport] = []
+    for kind in SourceKind:
+        if kind not in enabled:
+            reports.append(SourceReport(kind, SourceStatus.SKIPPED, _off_reason(kind), 0.0))
+        elif kind in outcomes:
+            outcome = outcomes[kind]
+            reports.append(SourceReport(kind, outcome.status, outcome.reason, durations[kind]))
+        else:
+            if best_found is not None:
+                report = SourceReport(
+                    kind,
+                    SourceStatus.PENDING,
+                    f"not needed: {best_found.label} had already answered",
+                    elapsed(),
+                )
+            else:
+                report = SourceReport(
+                    kind,
+                    SourceStatus.FAILED,
+                    f"did not finish within the overall limit of {options.timeout:g} s",
+                    elapsed(),
+                )
+            reports.append(report)
+            emit(DiscoveryEvent(kind, "finished", report.status, report.reason, elapsed()))
+    return _result(address, domain, outcomes, tuple(reports), elapsed())
+
+
+def _enabled(kind: SourceKind, options: DiscoveryOptions) -> bool:
+    if kind is SourceKind.AUTOCONFIG_HTTP and not options.allow_http:
+        return False
+    return kind in options.sources
+
+
+def _off_reason(kind: SourceKind) -> str:
+    if kind is SourceKind.AUTOCONFIG_HTTP:
+        return "switched off (plain http not allowed)"
+    return "switched off"
+
+
+async def _run_source(kind: SourceKind, ctx: SourceContext) -> SourceOutcome:
+    # The plain-http source waits for https first and applies its own deadline afterwards.
+    limit = (
+        ctx.options.timeout
+        if kind is SourceKind.AUTOCONFIG_HTTP
+        else ctx.options.source_timeout(kind)
+    )
+    try:
+        async with asyncio.timeout(limit):
+            return await _SOURCES[kind](ctx)
+    except TimeoutError:
+        return SourceOutcome(SourceStatus.FAILED, f"no answer within {limit:g} s")
+    except Exception as exc:  # one broken source must not sink the others
+        log.exception("discovery source %s failed", kind)
+        return SourceOutcome(SourceStatus.FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+async def _collect(
+    tasks: dict[asyncio.Task[SourceOutcome], SourceKind],
+    enabled: list[SourceKind],
+    *,
+    deadline: float,
+    loop: asyncio.AbstractEventLoop,
+) -> dict[SourceKind, SourceOutcome]:
+    outcomes: dict[SourceKind, SourceOutcome] = {}
+    pending: set[asyncio.Task[SourceOutcome]] = set(tasks)
+    while pending and not _decided(outcomes, enabled):
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        done, pending = await asyncio.wait(
+            pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            outcomes[tasks[task]] = task.result()
+    return outcomes
+
+
+def _decided(outcomes: dict[SourceKind, SourceOutcome], enabled: list[SourceKind]) -> bool:
+    found = [k for k, o in outcomes.items() if o.status is SourceStatus.FOUND]
+    if not found:
+        return False
+    best = min(found, key=lambda k: k.rank)
+    return all(k in outcomes for k in enabled if k.rank < best.rank)
+
+
+async def _cancel_all(
+    tasks: list[asyncio.Task[SourceOutcome] | asyncio.Task[DnsAnswer[MxRecord]]], ctx: SourceContext
+) -> None:
+    for task in tasks:
+        task.cancel()
+    for future in ctx.finished.values():
+        future.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _result(
+    email: str,
+    domain: str,
+    outcomes: dict[SourceKind, SourceOutcome],
+    reports: tuple[SourceReport, ...],
+    elapsed: float,
+) -> DiscoveryResult:
+    candidates = _dedupe(
+        sorted((c for o in outcomes.values() for c in o.candidates), key=lambda c: c.priority)
+    )
+    best = candidates[0] if candidates else None
+    provider_info = _provider(outcomes, best)
+    notes: list[str] = list(provider_info.notes) if provider_info else []
+    for note in best.notes if best else ():
+        if note not in notes:
+            notes.append(note)
+    incoming = best.incoming if best and best.incoming else None
+    if incoming is None:
+        incoming = next((c.incoming for c in candidates if c.incoming), None)
+    return DiscoveryResult(
+        email=email,
+        domain=domain,
+        candidates=tuple(candidates),
+        sources=reports,
+        provider=provider_info,
+        notes=tuple(notes),
+        incoming=incoming,
+        elapsed=elapsed,
+    )
+
+
+def _provider(
+    outcomes: dict[SourceKind, SourceOutcome], best: Candidate | None
+) -> ProviderInfo | None:
+    for kind in (SourceKind.PROVIDER_TABLE, SourceKind.MX):
+        outcome = outcomes.get(kind)
+        if outcome and outcome.provider and (best is None or best.source.rank >= kind.rank):
+            return outcome.provider.info
+    if best and best.provider_id:
+        provider = provider_by_id(best.provider_id)
+        return provider.info if provider else None
+    return None
+
+
+def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    """One entry per (host, port, security): the best-ranked, noting who else suggested it."""
+    kept: dict[tuple[str, int | None, str | None], int] = {}
+    result: list[Candidate] = []
+    for candidate in candidates:
+        key = (candidate.host, candidate.port, candidate.security)
+        if key not in kept:
+            kept[key] = len(result)
+            result.append(candidate)
+            continue
+        first = result[kept[key]]
+        also = f" Also suggested by: {candidate.source.label}."
+        if also not in first.detail:
+            result[kept[key]] = replace(first, detail=first.detail + also)
+    return result
