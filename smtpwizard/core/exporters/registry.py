@@ -1,0 +1,120 @@
+"""Every export in one list, and the two calls the CLI and GUI use: render_export, write_export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from ..atomic import atomic_write_bytes
+from ..credentials import credential_key
+from ..settings import Account, ServerSettings
+from . import card, frameworks, mail_programs, outlook, rails_spring_dotnet, tools, websites
+from .base import (
+    ExportError,
+    ExportFormat,
+    ExportRequest,
+    ExportResult,
+    IncomingServerMissing,
+    PasswordNotSupported,
+    UnknownFormat,
+    ValueNotRepresentable,
+)
+
+__all__ = ["FORMATS", "get_format", "render_export", "write_export"]
+
+FORMATS: tuple[ExportFormat, ...] = (
+    *mail_programs.FORMATS,
+    *outlook.FORMATS,
+    *websites.FORMATS,
+    *frameworks.FORMATS,
+    *rails_spring_dotnet.FORMATS,
+    *tools.FORMATS,
+    *card.FORMATS,
+)
+_BY_ID = {fmt.id: fmt for fmt in FORMATS}
+# Names, addresses and usernames end up in mail headers: no control characters at all there.
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def get_format(format_id: str) -> ExportFormat:
+    try:
+        return _BY_ID[format_id]
+    except KeyError:
+        raise UnknownFormat(
+            f"There is no export called {format_id!r}. Known exports: {', '.join(_BY_ID)}.",
+            "format",
+        ) from None
+
+
+def _check_identity(settings: ServerSettings, account: Account) -> None:
+    for value, field, what in (
+        (account.display_name, "display_name", "name"),
+        (account.email, "email", "email address"),
+        (settings.username or "", "username", "username"),
+    ):
+        if _CONTROL.search(value):
+            raise ValueNotRepresentable(
+                f"The {what} contains a line break or another control character, which no "
+                "mail program accepts. Please remove it and export again.",
+                field,
+            )
+
+
+def render_export(
+    format_id: str,
+    settings: ServerSettings,
+    account: Account,
+    *,
+    include_password: bool = False,
+    password: str | None = None,
+    keychain_key: str | None = None,
+    checked_on: dt.date | None = None,
+) -> ExportResult:
+    """Make one export. The password is written only with include_password=True (and then it
+    must be given); otherwise it is ignored and the format's safer way is used."""
+    fmt = get_format(format_id)
+    if fmt.needs_incoming and account.incoming is None:
+        raise IncomingServerMissing(
+            f"{fmt.title} describes the whole account, so it also needs the incoming "
+            "(IMAP or POP3) server: its name, port and encryption.",
+            "incoming",
+        )
+    _check_identity(settings, account)
+    if include_password:
+        if not fmt.can_carry_password:
+            raise PasswordNotSupported(
+                f"{fmt.title} cannot carry a password. {fmt.sign_in_note}", "password"
+            )
+        if not settings.username:
+            raise PasswordNotSupported(
+                "This server takes no sign-in, so there is no password to include.", "password"
+            )
+        if not password:
+            raise ExportError("The password to include is missing or empty.", "password")
+    if keychain_key is None and settings.username:
+        keychain_key = credential_key(settings)
+    request = ExportRequest(
+        settings=settings,
+        account=account,
+        password=password if include_password else None,
+        keychain_key=keychain_key,
+        checked_on=checked_on,
+    )
+    rendered = fmt.render(request)
+    data = rendered.encode("utf-8") if isinstance(rendered, str) else rendered
+    return ExportResult(fmt, fmt.file_name_for(request), data, include_password)
+
+
+def write_export(result: ExportResult, path: str | os.PathLike[str]) -> Path:
+    """Write atomically; a file holding a password is created 0600 from its first byte."""
+    target = Path(path)
+    if target.is_dir():
+        target = target / result.file_name
+    try:
+        atomic_write_bytes(target, result.data, mode=result.file_mode)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ExportError(f"Cannot write {target}: {reason}.", "output") from exc
+    return target

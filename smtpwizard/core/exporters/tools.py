@@ -1,0 +1,201 @@
+"""Command-line tools and servers: msmtp, Postfix as a relay client, git send-email."""
+
+from __future__ import annotations
+
+import shlex
+
+from ..settings import Security
+from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
+from .escaping import gitconfig_value, mailbox, msmtp_value, refuse_line_breaks
+
+__all__ = ["FORMATS", "keychain_command"]
+
+_GIT_ENCRYPTION = {Security.STARTTLS: "tls", Security.TLS: "ssl"}
+
+
+def keychain_command(key: str) -> str:
+    """Reads the password smtpwizard stored: keyring's Secret Service backend files it under
+    the attributes service=smtpwizard, username=KEY."""
+    return f"secret-tool lookup service smtpwizard username {shlex.quote(key)}"
+
+
+def _colon_fingerprint(hex_digest: str) -> str:
+    upper = hex_digest.upper()
+    return ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
+
+
+def msmtp(req: ExportRequest) -> str:
+    lines = [
+        f"# msmtp, made by smtpwizard; checked: {req.checked_text}.",
+        "# Save as ~/.msmtprc with chmod 600, or add this account to your existing file.",
+        "account smtpwizard",
+        f"host {req.host}",
+        f"port {req.port}",
+    ]
+    if req.security is Security.NONE:
+        lines.append("tls off")
+    else:
+        starttls = "on" if req.security is Security.STARTTLS else "off"
+        lines += ["tls on", f"tls_starttls {starttls}"]
+        if req.settings.trusted_fingerprint:
+            fingerprint = _colon_fingerprint(req.settings.trusted_fingerprint)
+            lines.append(f"tls_fingerprint {fingerprint}")
+    if req.username:
+        # msmtp refuses to send a password unencrypted unless the method is named outright.
+        insecure = req.security is Security.NONE and req.settings.allow_insecure_auth
+        lines += [f"auth {'plain' if insecure else 'on'}", f"user {msmtp_value(req.username)}"]
+        if req.password is not None:
+            lines.append(f"password {msmtp_value(req.password, 'password')}")
+        elif req.keychain_key:
+            lines += [
+                "# The password is read from the system keychain, where smtpwizard stored it.",
+                "# On a Mac use: security find-generic-password -s smtpwizard -a KEY -w",
+                "# Anywhere with Python's keyring: keyring get smtpwizard KEY",
+                f"passwordeval {msmtp_value(keychain_command(req.keychain_key))}",
+            ]
+    else:
+        lines.append("auth off")
+    lines += [f"from {msmtp_value(req.email, 'email')}", "account default : smtpwizard"]
+    return "\n".join(lines) + "\n"
+
+
+def _relayhost(req: ExportRequest) -> str:
+    # Brackets: no MX lookup. sasl_passwd must use exactly the same text as its key.
+    return f"[{req.host}]:{req.port}"
+
+
+def postfix_main_cf(req: ExportRequest) -> str:
+    lines = [
+        f"# Postfix relay through {req.host}, made by smtpwizard; checked: {req.checked_text}.",
+        "# Add to /etc/postfix/main.cf (replacing lines with the same names), then run:",
+        "#   postmap /etc/postfix/sasl_passwd && postfix reload",
+        f"relayhost = {_relayhost(req)}",
+    ]
+    if req.username:
+        lines += [
+            "smtp_sasl_auth_enable = yes",
+            "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd",
+            "smtp_sasl_tls_security_options = noanonymous",
+        ]
+        if req.security is Security.NONE and req.settings.allow_insecure_auth:
+            lines.append("smtp_sasl_security_options = noanonymous")
+    if req.security is Security.NONE:
+        lines.append("smtp_tls_security_level = may")
+    elif req.settings.trusted_fingerprint:
+        fingerprint = _colon_fingerprint(req.settings.trusted_fingerprint)
+        lines += [
+            "smtp_tls_security_level = fingerprint",
+            "smtp_tls_fingerprint_digest = sha256",
+            f"smtp_tls_fingerprint_cert_match = {fingerprint}",
+        ]
+    else:
+        lines.append("smtp_tls_security_level = encrypt")
+    if req.security is Security.TLS:
+        lines.append("smtp_tls_wrappermode = yes")  # port 465 speaks TLS from the first byte
+    return "\n".join(lines) + "\n"
+
+
+def postfix_sasl_passwd(req: ExportRequest) -> str:
+    if not req.username:
+        raise ValueNotRepresentable(
+            "This server takes no username, so Postfix needs no sasl_passwd file.", "username"
+        )
+    username = refuse_line_breaks(req.username, "username", "a Postfix lookup table")
+    if ":" in username or any(ch.isspace() for ch in username):
+        raise ValueNotRepresentable(
+            "The username contains ':' or a space, which a Postfix sasl_passwd line cannot hold.",
+            "username",
+        )
+    lines = [
+        "# /etc/postfix/sasl_passwd, made by smtpwizard. Then: chmod 600 /etc/postfix/sasl_passwd",
+        "#   && postmap /etc/postfix/sasl_passwd && postfix reload",
+    ]
+    if req.password is None:
+        lines.append("# Type the password right after the ':' at the end of the next line.")
+        secret = ""
+    else:
+        secret = refuse_line_breaks(req.password, "password", "a Postfix lookup table")
+        if secret != secret.strip():
+            raise ValueNotRepresentable(
+                "The password starts or ends with a space, which Postfix would drop.", "password"
+            )
+    lines.append(f"{_relayhost(req)} {username}:{secret}")
+    return "\n".join(lines) + "\n"
+
+
+def git_send_email(req: ExportRequest) -> str:
+    lines = [
+        f"# git send-email, made by smtpwizard; checked: {req.checked_text}.",
+        "# Add to ~/.gitconfig (or to .git/config for one repository).",
+        "[sendemail]",
+        f"\tsmtpServer = {req.host}",
+        f"\tsmtpServerPort = {req.port}",
+    ]
+    if req.security in _GIT_ENCRYPTION:
+        lines.append(f"\tsmtpEncryption = {_GIT_ENCRYPTION[req.security]}")
+    if req.username:
+        lines.append(f"\tsmtpUser = {gitconfig_value(req.username, 'username')}")
+        if req.password is not None:
+            lines.append(f"\tsmtpPass = {gitconfig_value(req.password, 'password')}")
+    lines.append(f"\tfrom = {gitconfig_value(mailbox(req.display_name, req.email), 'email')}")
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = (
+    ExportFormat(
+        id="msmtp",
+        title="msmtp (~/.msmtprc)",
+        audience=Audience.TOOL,
+        file_name="msmtprc",
+        how_to_use=(
+            "Save as ~/.msmtprc (chmod 600), or copy the account into your existing file. The "
+            "password is read from the system keychain with secret-tool (Debian/Ubuntu package "
+            "libsecret-tools). Test: echo 'Subject: test' | msmtp you@example.com"
+        ),
+        can_carry_password=True,
+        render=msmtp,
+        sign_in_note="Read from the system keychain (passwordeval with secret-tool).",
+    ),
+    ExportFormat(
+        id="postfix-main-cf",
+        title="Postfix relay (main.cf lines)",
+        audience=Audience.TOOL,
+        file_name="main.cf",
+        how_to_use=(
+            "Add these lines to /etc/postfix/main.cf (replace lines with the same names), "
+            "create /etc/postfix/sasl_passwd (export postfix-sasl-passwd), then run: postmap "
+            "/etc/postfix/sasl_passwd && postfix reload."
+        ),
+        can_carry_password=False,
+        render=postfix_main_cf,
+        sign_in_note="The password goes in /etc/postfix/sasl_passwd (export postfix-sasl-passwd).",
+    ),
+    ExportFormat(
+        id="postfix-sasl-passwd",
+        title="Postfix relay (sasl_passwd)",
+        audience=Audience.TOOL,
+        file_name="sasl_passwd",
+        how_to_use=(
+            "Save as /etc/postfix/sasl_passwd, chmod 600, then postmap /etc/postfix/sasl_passwd "
+            "&& postfix reload. To write it with the password from your keychain: smtpwizard "
+            "export --format postfix-sasl-passwd --profile NAME --keyring --include-password "
+            "-o /etc/postfix/sasl_passwd"
+        ),
+        can_carry_password=True,
+        render=postfix_sasl_passwd,
+        sign_in_note="Type the password after the ':' on the last line.",
+    ),
+    ExportFormat(
+        id="git-send-email",
+        title="git send-email (git config)",
+        audience=Audience.TOOL,
+        file_name="gitconfig-sendemail",
+        how_to_use=(
+            "Add to ~/.gitconfig. git send-email asks for the password and can keep it in a "
+            "credential helper (git config --global credential.helper libsecret, or 'cache')."
+        ),
+        can_carry_password=True,
+        render=git_send_email,
+        sign_in_note="git send-email asks and can keep it in a git credential helper.",
+    ),
+)
