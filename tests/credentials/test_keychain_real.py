@@ -79,7 +79,7 @@ async def test_move_password_between_ports(key: str) -> None:
 def check_locked(observed: dict[str, dict[str, object]]) -> None:
     for call in ("load", "save", "delete", "load_async"):
         attempt = observed[call]
-        assert attempt["kind"] == "locked", attempt
+        assert attempt["kind"] == "locked", observed
         assert attempt["message"] == (
             "Your keychain is locked. Unlock it (or sign in again) and try once more, or type "
             "your password each time instead."
@@ -109,12 +109,13 @@ def test_no_keychain_yet_and_no_prompt_possible(tmp_path: Path) -> None:
 def test_frozen_keychain_daemon_times_out_and_does_not_block_exit(tmp_path: Path) -> None:
     observed = run_scenario("frozen", tmp_path, unlock=True)
     load = observed["load"]
-    assert load["kind"] == "timeout"
-    assert 1.0 <= load["seconds"] < 2.0
+    assert load["kind"] == "timeout", observed
+    # The deadline was 1 s; the slack only absorbs a busy machine, a hang would be far longer.
+    assert 1.0 <= load["seconds"] < 3.0, observed
     assert PASSWORD not in load["text"]
     # A fresh process whose keychain call hangs still reports and exits promptly.
-    assert observed["child_kind"] == "timeout"
-    assert observed["child_seconds"] < 5.0
+    assert observed["child_kind"] == "timeout", observed
+    assert observed["child_seconds"] < 8.0, observed
     # Once the daemon runs again, the same process works again.
-    assert observed["after_thaw"]["kind"] is None
+    assert observed["after_thaw"]["kind"] is None, observed
     assert observed["after_thaw"]["value"] == PASSWORD
