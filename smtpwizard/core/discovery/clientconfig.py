@@ -108,26 +108,38 @@ def parse_client_config(data: bytes, email: str) -> ClientConfig:
 def _parse_xml(data: bytes) -> ET.Element:
     try:
         root: ET.Element = SafeET.fromstring(
-            data, forbid_dtd=False, forbid_entities=True, forbid_external=True
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
-    except defusedxml.EntitiesForbidden as exc:
+    except defusedxml.DTDForbidden as exc:
+        # Real clientConfig documents never have a DOCTYPE. Parse again allowing it, only to
+        # name the trick precisely when there is one (entities); refuse either way.
+        _parse_allowing_dtd(data)
         raise ClientConfigError(
-            "the document declares XML entities, a trick used to blow up memory "
-            f"(entity {exc.name!r}); refused"
-        ) from exc
-    except defusedxml.ExternalReferenceForbidden as exc:
-        raise ClientConfigError(
-            "the document refers to outside files or addresses (an external XML reference); refused"
-        ) from exc
-    except defusedxml.DefusedXmlException as exc:
-        raise ClientConfigError(
-            f"the document uses a forbidden XML feature ({exc}); refused"
+            "the document has a <!DOCTYPE> declaration, which configuration documents never "
+            "need; refused"
         ) from exc
     except ET.ParseError as exc:
         raise ClientConfigError(f"the document is not well-formed XML ({exc})") from exc
     except ValueError as exc:  # e.g. an unknown encoding declaration
         raise ClientConfigError(f"the document could not be read as XML ({exc})") from exc
     return root
+
+
+def _parse_allowing_dtd(data: bytes) -> None:
+    try:
+        SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.EntitiesForbidden as exc:
+        raise ClientConfigError(
+            "the document declares XML entities, a trick used to blow up memory or read "
+            f"files (entity {exc.name!r}); refused"
+        ) from exc
+    except defusedxml.ExternalReferenceForbidden as exc:
+        raise ClientConfigError(
+            "the document refers to outside files or addresses (an external XML reference); "
+            "refused"
+        ) from exc
+    except (defusedxml.DefusedXmlException, ET.ParseError, ValueError):
+        pass  # the DOCTYPE reason is given instead
 
 
 def _local(tag: str) -> str:

@@ -135,7 +135,7 @@ async def discover(
                 report = SourceReport(
                     kind,
                     SourceStatus.PENDING,
-                    f"not needed: {best_found.label} had already answered",
+                    f"not needed: a better source had already answered ({best_found.label})",
                     elapsed(),
                 )
             else:

@@ -1,0 +1,94 @@
+"""Renders docs/providers.md from providers.toml (a test keeps the file current).
+
+    .venv/bin/python -m smtpwizard.core.discovery.providers_doc > docs/providers.md
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from .model import ProviderFlag, ProviderKind
+from .providers import Provider, providers
+
+_FLAG_TEXT = {
+    ProviderFlag.APP_PASSWORD_REQUIRED: "needs an app password (the normal password is refused)",
+    ProviderFlag.OAUTH_ONLY: "OAuth sign-in only: no password works",
+    ProviderFlag.SMTP_AUTH_OFF_BY_DEFAULT: "sending from apps (SMTP AUTH) is off until enabled",
+    ProviderFlag.BASIC_AUTH_ENDING: "password sign-in is being retired",
+    ProviderFlag.ENABLE_ACCESS_IN_SETTINGS: "IMAP/SMTP access must be switched on in settings",
+    ProviderFlag.PORT25_BLOCKED: "port 25 blocked or throttled on that network",
+    ProviderFlag.USERNAME_IS_API_KEY: "username/password are an API key",
+    ProviderFlag.USERNAME_IS_SMTP_CREDENTIAL: "a separate SMTP credential, not the account login",
+    ProviderFlag.CERTIFICATE_NAMES_SERVER: "the certificate names the server, not your domain",
+    ProviderFlag.REGION_SPECIFIC: "the server depends on the account's region",
+    ProviderFlag.SENDER_MUST_MATCH_LOGIN: "the sender must be the login address or an alias",
+    ProviderFlag.NO_SMTP: "offers no SMTP at all",
+}
+_KIND_TITLES = {
+    ProviderKind.MAILBOX: "Mailbox providers",
+    ProviderKind.HOSTING: "Hosting companies",
+    ProviderKind.SENDING: "Sending services",
+}
+
+
+def render_markdown(table: Sequence[Provider] | None = None) -> str:
+    table = list(table or providers())
+    lines = [
+        "# Built-in provider table",
+        "",
+        "Generated from `smtpwizard/core/discovery/providers.toml` by",
+        "`python -m smtpwizard.core.discovery.providers_doc`; do not edit by hand.",
+        "",
+        "Each entry was written from the provider's own help page (Source) and compared with it on",
+        "the date shown (Checked). Discovery matches an entry by the email domain (trusted) or by",
+        "the domain's MX host (the user is asked to confirm). Sending services are matched by MX",
+        "where they receive mail, and by server name.",
+        "",
+        f"{len(table)} entries.",
+        "",
+        "## Flags",
+        "",
+        "| Flag | Meaning |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{flag.value}` | {_FLAG_TEXT[flag]} |" for flag in ProviderFlag]
+    for kind in ProviderKind:
+        entries = [p for p in table if p.info.kind is kind]
+        if not entries:
+            continue
+        lines += ["", f"## {_KIND_TITLES[kind]}", ""]
+        for provider in entries:
+            lines += _entry(provider)
+    return "\n".join(lines) + "\n"
+
+
+def _entry(provider: Provider) -> list[str]:
+    info = provider.info
+    smtp = ", ".join(f"{s.host}:{s.port} ({s.security.label})" for s in provider.smtp) or "none"
+    incoming = (
+        ", ".join(
+            f"{s.protocol.value.upper()} {s.host}:{s.port} ({s.security.label})"
+            for s in provider.incoming
+        )
+        or "-"
+    )
+    flags = ", ".join(f"`{f.value}`" for f in sorted(info.flags)) or "-"
+    username = f"`{provider.username}`" if provider.username else "(see hint)"
+    lines = [
+        f"### {info.name} (`{info.id}`)",
+        "",
+        f"- Outgoing: {smtp}",
+        f"- Incoming: {incoming}",
+        f"- Username: {username}: {info.username_hint}",
+        f"- Email domains: {', '.join(f'`{d}`' for d in provider.domains) or '-'}",
+        f"- MX patterns: {', '.join(f'`{m}`' for m in provider.mx) or '-'}",
+        f"- Flags: {flags}",
+    ]
+    lines += [f"- Note: {note}" for note in info.notes]
+    lines += [f"- Source: <{info.source_url}> (checked {info.checked})", ""]
+    return lines
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_markdown())

@@ -1,0 +1,82 @@
+"""Async DNS lookups against a real DNS server on loopback (UDP, and TCP after truncation)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from smtpwizard.core.discovery.dns import MxRecord, Resolver, SrvRecord
+
+from .conftest import DiscoveryLab
+
+
+async def test_mx_sorted_by_preference(lab: DiscoveryLab) -> None:
+    lab.zone.add("example.test", "MX", "20 mx2.example.test.", "10 MX1.Example.test.")
+    answer = await Resolver(lab.dns.address, 1.0).mx("example.test")
+    assert answer.records == (MxRecord(10, "mx1.example.test"), MxRecord(20, "mx2.example.test"))
+    assert answer.reason == "" and not answer.failed
+
+
+async def test_srv_priority_then_weight_and_dot_target(lab: DiscoveryLab) -> None:
+    lab.zone.add(
+        "_submission._tcp.example.test",
+        "SRV",
+        "10 5 587 b.example.test.",
+        "0 1 587 c.example.test.",
+        "10 60 2525 a.example.test.",
+    )
+    lab.zone.add("_submissions._tcp.example.test", "SRV", "0 0 0 .")
+    resolver = Resolver(lab.dns.address, 1.0)
+    answer = await resolver.srv("_submission._tcp.example.test")
+    assert [(r.target, r.port) for r in answer.records] == [
+        ("c.example.test", 587),
+        ("a.example.test", 2525),  # same priority as b, heavier weight first
+        ("b.example.test", 587),
+    ]
+    none = await resolver.srv("_submissions._tcp.example.test")
+    assert none.records == (SrvRecord(0, 0, 0, ""),)
+
+
+async def test_addresses_ipv4_and_ipv6(lab: DiscoveryLab) -> None:
+    lab.zone.add("smtp.example.test", "A", "127.0.0.5")
+    lab.zone.add("smtp.example.test", "AAAA", "::1")
+    answer = await Resolver(lab.dns.address, 1.0).addresses("smtp.example.test")
+    assert answer.records == ("127.0.0.5", "::1")
+
+
+async def test_nxdomain_and_no_answer_give_plain_reasons_not_failures(lab: DiscoveryLab) -> None:
+    lab.zone.add("example.test", "A", "127.0.0.1")
+    resolver = Resolver(lab.dns.address, 1.0)
+    missing = await resolver.mx("nowhere.test")
+    assert missing.records == () and not missing.failed
+    assert missing.reason == "nowhere.test does not exist in DNS"
+    empty = await resolver.mx("example.test")
+    assert empty.records == () and not empty.failed
+    assert empty.reason == "example.test has no mail server (MX) records"
+
+
+async def test_silent_server_times_out_with_a_reason_within_the_limit(lab: DiscoveryLab) -> None:
+    lab.zone.silent.add("quiet.test")
+    started = time.monotonic()
+    answer = await Resolver(lab.dns.address, 0.5).mx("quiet.test")
+    elapsed = time.monotonic() - started
+    assert answer.failed
+    assert "did not answer about quiet.test within 0.5 s" in answer.reason
+    assert elapsed < 1.5
+
+
+async def test_truncated_udp_answer_is_retried_over_tcp(lab: DiscoveryLab) -> None:
+    lab.zone.add("big.test", "MX", "10 mx.big.test.")
+    lab.zone.truncate_udp.add("big.test")
+    answer = await Resolver(lab.dns.address, 1.0).mx("big.test")
+    assert answer.records == (MxRecord(10, "mx.big.test"),)
+    assert ("tcp", "big.test", "MX") in lab.dns.queries
+
+
+async def test_nobody_listening_is_a_failure_with_a_reason() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    answer = await Resolver(("127.0.0.1", port), 0.5).mx("example.test")
+    assert answer.failed and answer.records == ()
+    assert "example.test" in answer.reason
