@@ -6,7 +6,8 @@ collection, a frozen keyring daemon or an unlock prompt nobody answers can block
 call forever. A ThreadPoolExecutor (or asyncio.to_thread) would not do: its workers are joined
 when the interpreter exits, so one stuck call would also stop the program from quitting.
 Daemon threads are not joined; a few stuck ones are tolerated, after which we refuse at once
-instead of piling up more.
+instead of piling up more. A call that timed out may still finish later (say the user answers
+an unlock prompt after the deadline); its result is then dropped.
 
 There is deliberately no fallback: when no real keychain exists (or only a plaintext one such
 as keyrings.alt), passwords are simply not remembered and the user types them each time.
@@ -327,7 +328,11 @@ def _translate(exc: BaseException, secret: str | None) -> KeychainError:
     # unlock prompt could not be shown, so "prompt dismissed" wins over InitError.
     if names & set(_LOCKED_TYPES) or "prompt dismissed" in lowered:
         kind = "locked"
-    elif names & set(_UNAVAILABLE_TYPES) or isinstance(exc, ConnectionError | FileNotFoundError):
+    elif (
+        names & set(_UNAVAILABLE_TYPES)
+        or isinstance(exc, ConnectionError | FileNotFoundError)
+        or "serviceunknown" in lowered  # the D-Bus name vanished: the daemon is gone
+    ):
         kind = "unavailable"
     elif isinstance(exc, PermissionError) or any(hint in lowered for hint in _DENIED_HINTS):
         kind = "denied"

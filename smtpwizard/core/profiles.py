@@ -147,6 +147,14 @@ class ProfileSummary:
     email: str
     last_check: CheckSummary | None
 
+    @classmethod
+    def of(cls, profile: Profile, path: Path) -> ProfileSummary:
+        server = profile.server
+        return cls(
+            profile.name, path, server.host, server.port, server.security,
+            profile.account.email, profile.last_check,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class ProfileProblem:
@@ -221,11 +229,6 @@ def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: s
     return value
 
 
-def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value: dict[str, Any] = _get(data, key, dict, where)
-    return value
-
-
 def _host_port(data: dict[str, Any], where: str) -> tuple[str, int, Security, str | None]:
     host_text = _get(data, "host", str, where)
     parsed = inputs.parse_host(host_text, f"{where}.host")
@@ -253,7 +256,7 @@ def _parse_profile(data: object) -> Profile:
         if version < 1:
             raise ProfileError("“profile.version” is not a valid version number.")
         name = check_profile_name(_get(data, "name", str, "profile"))
-        server = _section(data, "server", "profile")
+        server = _get(data, "server", dict, "profile")
         host, port, security, username = _host_port(server, "server")
         fingerprint = _get(server, "trusted_fingerprint", (str, type(None)), "server")
         settings = ServerSettings(
@@ -264,10 +267,10 @@ def _parse_profile(data: object) -> Profile:
             allow_insecure_auth=_get(server, "allow_insecure_auth", bool, "server"),
             trusted_fingerprint=inputs.parse_fingerprint(fingerprint) if fingerprint else None,
         )
-        account_data = _section(data, "account", "profile")
+        account_data = _get(data, "account", dict, "profile")
         incoming: IncomingServer | None = None
         if account_data.get("incoming") is not None:
-            incoming_data = _section(account_data, "incoming", "account")
+            incoming_data = _get(account_data, "incoming", dict, "account")
             try:
                 protocol = IncomingProtocol(_get(incoming_data, "protocol", str, "incoming"))
             except ValueError:
@@ -366,18 +369,7 @@ def list_profiles() -> ProfileList:
         except OSError as exc:  # unreadable is not damaged: leave it where it is
             problems.append(ProfileProblem(path, _os_message("read", path, exc), None))
             continue
-        server = profile.server
-        summaries.append(
-            ProfileSummary(
-                profile.name,
-                path,
-                server.host,
-                server.port,
-                server.security,
-                profile.account.email,
-                profile.last_check,
-            )
-        )
+        summaries.append(ProfileSummary.of(profile, path))
     summaries.sort(key=lambda summary: (summary.name.casefold(), summary.name))
     return ProfileList(summaries, problems)
 

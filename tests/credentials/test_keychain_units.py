@@ -183,6 +183,7 @@ async def test_move_password_refiles_under_the_new_key() -> None:
         (keyring.errors.InitError("Failed to create the collection: Prompt dismissed.."), "locked"),
         (keyring.errors.KeyringLocked("Failed to unlock the collection!"), "locked"),
         (keyring.errors.InitError("Failed to create the collection: bus gone."), "unavailable"),
+        (OSError("org.freedesktop.DBus.Error.ServiceUnknown: no owner"), "unavailable"),
         (keyring.errors.PasswordSetError("Can't store password on keychain"), "failed"),
         (keyring.errors.KeyringError("(-25293, 'access denied')"), "denied"),
         (keyring.errors.KeyringError("something odd"), "failed"),

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smtpwizard.core import profiles as p
@@ -83,6 +83,7 @@ def test_names_become_safe_distinct_file_names() -> None:
     assert p.load_profile("日本語").name == "日本語"
 
 
+@settings(database=None, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=90), min_size=1, max_size=8, unique=True))
 def test_any_accepted_name_stays_inside_the_folder(names: list[str]) -> None:
     accepted: dict[str, Path] = {}
