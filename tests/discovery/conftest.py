@@ -26,7 +26,7 @@ TEST_DOMAINS = [
     "example.test", "other.test", "srvonly.test", "hosted.test", "bighost.test", "m365.test",
     "gws.test", "shop.test", "nowhere.test", "slow.test", "slowac.test", "hang.test",
     "hostile.test", "redir.test", "elsewhere.test", "plain.test", "example.co.uk", "acme.test",
-    "xn--bcher-kva.test", "mxbase.test", "priority.test", "dup.test", "tuta.test",
+    "xn--bcher-kva.test", "mxbase.test", "priority.test", "dup.test", "gmx.de",
 ]  # fmt: skip
 CERT_NAMES = ["ispdb.test", *TEST_DOMAINS, *(f"autoconfig.{d}" for d in TEST_DOMAINS)]
 

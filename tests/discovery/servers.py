@@ -51,7 +51,9 @@ class DnsServer:
         self._udp, self._tcp = self._bind_both()
         self.address = (LOOPBACK, self._udp.server_address[1])
         self._threads = [
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+            )
             for server in (self._udp, self._tcp)
         ]
 
@@ -100,7 +102,9 @@ class DnsServer:
             response.set_rcode(dns.rcode.NXDOMAIN)
         elif rdtype in entry:
             response.answer.append(
-                dns.rrset.from_text_list(question.name, 60, dns.rdataclass.IN, rdtype, entry[rdtype])
+                dns.rrset.from_text_list(
+                    question.name, 60, dns.rdataclass.IN, rdtype, entry[rdtype]
+                )
             )
         return response.to_wire()
 
@@ -202,7 +206,7 @@ class Web:
     def __enter__(self) -> Web:
         for server in (self._https, self._http):
             threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+                target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
             ).start()
         return self
 

@@ -218,7 +218,9 @@ async def test_plain_http_is_a_last_resort_untrusted_and_never_carries_the_addre
 async def test_plain_http_not_tried_when_https_found_or_not_allowed(lab: DiscoveryLab) -> None:
     lab.host("autoconfig.plain.test")
     lab.serve_config("http://autoconfig.plain.test/mail/config-v1.1.xml", GOOD)
-    result = await discover("a@plain.test", options=lab.options(sources=HTTP_BOTH, allow_http=False))
+    result = await discover(
+        "a@plain.test", options=lab.options(sources=HTTP_BOTH, allow_http=False)
+    )
     assert result.candidates == ()
     report = result.report(SourceKind.AUTOCONFIG_HTTP)
     assert report.status is SourceStatus.SKIPPED and "plain http not allowed" in report.reason
@@ -238,9 +240,7 @@ async def test_http_redirect_to_https_is_followed_but_stays_untrusted(lab: Disco
         "http://autoconfig.plain.test/mail/config-v1.1.xml",
         Route(
             status=301,
-            headers={
-                "Location": f"https://autoconfig.plain.test:{lab.web.https_port}/moved.xml"
-            },
+            headers={"Location": f"https://autoconfig.plain.test:{lab.web.https_port}/moved.xml"},
         ),
     )
     lab.serve_config("https://autoconfig.plain.test/moved.xml", GOOD)

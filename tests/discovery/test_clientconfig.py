@@ -188,7 +188,9 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?>
         (b'<clientConfig version="1.1"></clientConfig>', "no <emailProvider>"),
     ],
 )
-def test_hostile_or_broken_documents_are_refused_with_a_reason(document: bytes, reason: str) -> None:
+def test_hostile_or_broken_documents_are_refused_with_a_reason(
+    document: bytes, reason: str
+) -> None:
     with pytest.raises(ClientConfigError) as raised:
         parse_client_config(document, EMAIL)
     assert reason in str(raised.value)

@@ -125,9 +125,7 @@ def test_candidates_fill_placeholders_and_carry_notes_and_flags() -> None:
     bluehost = provider_by_id("bluehost")
     icloud = provider_by_id("icloud")
     assert bluehost is not None and icloud is not None
-    candidates = bluehost.candidates(
-        "ann@shop.test", SourceKind.MX, trusted=False, detail="via MX"
-    )
+    candidates = bluehost.candidates("ann@shop.test", SourceKind.MX, trusted=False, detail="via MX")
     assert [(c.host, c.port, c.security) for c in candidates] == [
         ("mail.shop.test", 465, Security.TLS),
         ("mail.shop.test", 587, Security.STARTTLS),

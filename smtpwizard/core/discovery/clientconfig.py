@@ -135,8 +135,7 @@ def _parse_allowing_dtd(data: bytes) -> None:
         ) from exc
     except defusedxml.ExternalReferenceForbidden as exc:
         raise ClientConfigError(
-            "the document refers to outside files or addresses (an external XML reference); "
-            "refused"
+            "the document refers to outside files or addresses (an external XML reference); refused"
         ) from exc
     except (defusedxml.DefusedXmlException, ET.ParseError, ValueError):
         pass  # the DOCTYPE reason is given instead

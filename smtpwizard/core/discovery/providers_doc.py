@@ -1,6 +1,6 @@
 """Renders docs/providers.md from providers.toml (a test keeps the file current).
 
-    .venv/bin/python -m smtpwizard.core.discovery.providers_doc > docs/providers.md
+.venv/bin/python -m smtpwizard.core.discovery.providers_doc > docs/providers.md
 """
 
 from __future__ import annotations
@@ -32,6 +32,35 @@ _KIND_TITLES = {
 }
 
 
+_HOW_DISCOVERY_WORKS = [
+    "## How discovery uses this table and the other sources",
+    "",
+    "`smtpwizard.core.discovery.discover()` starts every source at once, each with its own",
+    "deadline, and answers as soon as a source has found something and every source ranked",
+    "above it has finished. Ranks, best first:",
+    "",
+    "| Rank | Source | Trusted | Why here |",
+    "| --- | --- | --- | --- |",
+    "| 1 | this table, by email domain | yes | written and dated by us; carries the notes |",
+    "| 2 | autoconfig over https (autoconfig.DOMAIN, DOMAIN/.well-known) | yes |"
+    " published by the domain itself |",
+    "| 3 | Thunderbird's ISPDB | yes | curated, but edited by third parties and sometimes stale |",
+    "| 4 | MX: this table by MX host, then autoconfig/ISPDB for the MX's base domain | no |"
+    " DNS is unauthenticated, but the match is made against curated data |",
+    "| 5 | SRV (_submissions._tcp, then _submission._tcp) | no |"
+    " unauthenticated and raw; rarely published (the IETF draft declines it) |",
+    "| 6 | autoconfig over plain http (only after https found nothing) | no |"
+    " anyone on the network could have written it |",
+    "| 7 | guesses: smtp.DOMAIN, mail.DOMAIN, DOMAIN, the MX host (names that exist) | no |"
+    " a guess; the probe finds the port |",
+    "",
+    "Untrusted results need the user's confirmation. The email address is never sent to any",
+    "web server (http or https). Documents are capped at 1 MiB, must be text/xml or",
+    "application/xml, are parsed with defusedxml (no DOCTYPE, no entities), and redirects may",
+    "only go to https on the same base domain (Public Suffix List aware).",
+]
+
+
 def render_markdown(table: Sequence[Provider] | None = None) -> str:
     table = list(table or providers())
     lines = [
@@ -46,6 +75,8 @@ def render_markdown(table: Sequence[Provider] | None = None) -> str:
         "where they receive mail, and by server name.",
         "",
         f"{len(table)} entries.",
+        "",
+        *_HOW_DISCOVERY_WORKS,
         "",
         "## Flags",
         "",

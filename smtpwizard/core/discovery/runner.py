@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from ..errors import InputError
 from ..inputs import email_domain, parse_email
 from .autoconfig import autoconfig_source, http_autoconfig_source, ispdb_source
 from .dns import DnsAnswer, MxRecord, Resolver
@@ -79,6 +80,11 @@ async def discover(
 ) -> DiscoveryResult:
     """Find outgoing-server candidates for an address. Raises InputError for a bad address."""
     options = options or DiscoveryOptions()
+    if not options.ispdb_url.startswith(("https://", "http://")):
+        raise InputError(
+            f"The ISPDB address must start with https:// (got {options.ispdb_url[:80]!r}).",
+            "ispdb_url",
+        )
     address = parse_email(email)
     domain = email_domain(address)
     loop = asyncio.get_running_loop()
