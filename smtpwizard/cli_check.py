@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import textwrap
+from typing import Any, TextIO
 
 from .cli_common import (
     EXIT_FAILED,
@@ -27,7 +28,7 @@ from .core.settings import Security, ServerSettings, default_security_for_port
 from .core.steps import StepStatus
 
 
-def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_check_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "check",
         help="test an outgoing mail server for real and explain what is wrong",
@@ -114,7 +115,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def print_human(result: CheckResult, out: object = None) -> None:
+def print_human(result: CheckResult, out: TextIO | None = None) -> None:
     stream = out or sys.stdout
     fancy = supports_unicode()
     marks = {
@@ -125,7 +126,10 @@ def print_human(result: CheckResult, out: object = None) -> None:
         StepStatus.RUNNING: "…" if fancy else "..",
     }
     s = result.settings
-    write = lambda text="": print(text, file=stream)  # noqa: E731
+
+    def write(text: str = "") -> None:
+        print(text, file=stream)
+
     write(f"Checking {s.host} port {s.port} ({SECURITY_WORDS[s.security.value]})")
     for step in result.steps:
         if step.status is StepStatus.SKIPPED:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from .cli_common import EXIT_FAILED, EXIT_OK, print_json
 
 
-def add_demo_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     server = subparsers.add_parser(
         "demo-server",
         help="run the built-in demo mail server on this computer",

@@ -1,0 +1,38 @@
+"""`smtpwizard gui`: open the wizard (optionally on the demo server, or to take screenshots)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def add_gui_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "gui",
+        help="open the wizard (the default when no command is given)",
+        description="Open the setup wizard.",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in demo server and open the wizard ready to try it",
+    )
+    parser.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        type=Path,
+        help="with --demo: walk every page, save one PNG per page in DIR, exit "
+        "0 only if the walk reached the last page with a passing test",
+    )
+    parser.set_defaults(handler=run_gui_command)
+
+
+def run_gui_command(args: argparse.Namespace) -> int:
+    from .cli_common import fail_usage
+
+    if args.screenshots is not None and not args.demo:
+        fail_usage("--screenshots walks the demo: use it together with --demo.")
+    from .ui.app import run_gui
+
+    return run_gui(demo=args.demo, screenshots=args.screenshots)

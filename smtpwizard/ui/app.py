@@ -1,0 +1,98 @@
+"""Starting the wizard: the Qt application and its qasync event loop, created once, here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from .errors import install_excepthook
+from .state import WizardState
+from .theme import apply_base_style
+
+
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("smtpwizard")
+    app.setApplicationDisplayName("smtpwizard")
+    app.setOrganizationName("smtpwizard")
+    app.setDesktopFileName("smtpwizard")
+    apply_base_style(app)
+    return app
+
+
+@contextlib.contextmanager
+def demo_environment(state: WizardState) -> Iterator[Any]:
+    """Start the demo server and its autoconfig, and point the wizard's state at them."""
+    from ..core.discovery import DiscoveryOptions
+    from ..lab.demo import start_demo
+    from ..lab.demo_autoconfig import DemoAutoconfig
+
+    demo = start_demo()  # ports 2587/2465, or free ones when those are taken
+    web = None
+    try:
+        web = DemoAutoconfig(demo.server_name, demo.starttls_port, Path(demo.ca_file))
+        state.email = demo.username
+        state.name = "Demo User"
+        state.password = demo.password
+        state.ca_file = str(demo.ca_file)
+        state.discovery_options = DiscoveryOptions(timeout=6.0, **web.discovery_overrides())
+        yield demo
+    finally:
+        if web is not None:
+            web.close()
+        demo.close()
+
+
+def run_gui(demo: bool = False, screenshots: Path | None = None) -> int:
+    if screenshots is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+
+    from .wizard import SetupWizard
+
+    make_app()
+    install_excepthook()
+    state = WizardState()
+    stack = contextlib.ExitStack()
+    with stack:
+        if demo:
+            stack.enter_context(demo_environment(state))
+        wizard = SetupWizard(state)
+
+        async def main() -> int:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(_route_to_excepthook)
+            if screenshots is not None:
+                from .screenshots import walk_and_capture
+
+                return await walk_and_capture(wizard, screenshots)
+            finished: asyncio.Future[int] = loop.create_future()
+
+            def on_finished(code: int) -> None:
+                if not finished.done():
+                    finished.set_result(int(code))
+
+            wizard.finished.connect(on_finished)
+            wizard.show()
+            code = await finished
+            return 0 if code in (0, 1) else 1
+
+        return int(qasync.run(main()))
+
+
+def _route_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    if isinstance(exc, BaseException) and not isinstance(exc, asyncio.CancelledError):
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    else:
+        loop.default_exception_handler(context)

@@ -1,0 +1,27 @@
+"""Provider hints shown before the user fails: app passwords, admin switches, OAuth-only."""
+
+from __future__ import annotations
+
+from ..core.discovery.providers import match_domain, match_smtp_host
+from .state import WizardState
+
+
+def provider_hints(state: WizardState) -> tuple[str, tuple[str, ...]]:
+    """(provider name, notes) from discovery when it ran, else from our table by domain/host."""
+    if state.provider_notes:
+        return state.provider_name, state.provider_notes
+    domain = state.email.rpartition("@")[2]
+    provider = match_domain(domain) if domain else None
+    if provider is None and state.settings is not None:
+        provider = match_smtp_host(state.settings.host)
+    if provider is None:
+        return "", ()
+    return provider.info.name, provider.info.notes
+
+
+def username_hint(state: WizardState) -> str:
+    domain = state.email.rpartition("@")[2]
+    provider = match_domain(domain) if domain else None
+    if provider is None and state.settings is not None:
+        provider = match_smtp_host(state.settings.host)
+    return provider.info.username_hint if provider else ""

@@ -1,0 +1,117 @@
+"""Page 6: the settings that work, saved as a profile, with a card to copy and the exports."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
+from ...core.settings import Account
+from ..settings_text import settings_card_text, settings_lines
+from ..theme import hint_label, wrap_label
+from ..widgets.exports_panel import ExportsPanel
+from .base import WizardPageBase
+
+
+class DonePage(WizardPageBase):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Your email is ready to send")
+        self.setSubTitle("These settings were tested and work. Use them in any mail program.")
+        self.summary = QFormLayout()
+        summary_box = QGroupBox("Working settings")
+        summary_box.setLayout(self.summary)
+        self.saved = hint_label()
+        self.saved.setAccessibleName("Where the settings were saved")
+        self.copy = QPushButton("&Copy these settings")
+        self.copy.setToolTip("Copy the settings as text, for example to send them to someone")
+        self.copy.clicked.connect(self._copy)
+        row = QHBoxLayout()
+        row.addWidget(self.saved, 1)
+        row.addWidget(self.copy)
+        self.exports_box = QGroupBox("Use these settings elsewhere")
+        self.exports_layout = QVBoxLayout(self.exports_box)
+        self.exports_layout.addWidget(
+            hint_label("Ready-made files for mail programs, websites and developer tools.")
+        )
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.addWidget(summary_box)
+        inner.addLayout(row)
+        inner.addWidget(self.exports_box)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self._exports: ExportsPanel | None = None
+
+    def initializePage(self) -> None:
+        state = self.state
+        settings = state.settings
+        assert settings is not None
+        while self.summary.rowCount():
+            self.summary.removeRow(0)
+        for label, value in settings_lines(
+            settings, email=state.email, name=state.name, password_saved=state.password_saved
+        ):
+            field = wrap_label(value, selectable=True)
+            field.setAccessibleName(label)
+            self.summary.addRow(QLabel(f"{label}:"), field)
+        self._save_profile()
+        self._build_exports()
+
+    def _save_profile(self) -> None:
+        state = self.state
+        assert state.settings is not None
+        name = state.profile_name or state.email
+        result = state.last_result
+        profile = Profile(
+            name=name,
+            server=state.settings,
+            account=Account(email=state.email, display_name=state.name, incoming=state.incoming),
+            last_check=CheckSummary.now(
+                ok=bool(result and result.ok),
+                diagnosis=None if result is None or result.ok else result.diagnosis.code,
+            ),
+        )
+        try:
+            path = save_profile(profile)
+        except (ProfileError, OSError) as exc:
+            self.saved.setText(f"The settings could not be saved: {exc}")
+            return
+        state.saved_profile = str(path)
+        self.saved.setText(
+            f"Saved as “{name}” (without the password) so you can test them again later."
+        )
+
+    def _build_exports(self) -> None:
+        if self._exports is None:
+            self._exports = ExportsPanel()
+            self.exports_layout.addWidget(self._exports)
+        self._exports.set_account(self.state)
+
+    def _copy(self) -> None:
+        state = self.state
+        assert state.settings is not None
+        QGuiApplication.clipboard().setText(
+            settings_card_text(
+                state.settings,
+                email=state.email,
+                name=state.name,
+                password_saved=state.password_saved,
+            )
+        )
+        self.copy.setText("Copied ✓")

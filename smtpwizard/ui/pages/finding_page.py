@@ -1,0 +1,250 @@
+"""Page 2: finding the server from the address, live, source by source and port by port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ...core.diagnosis_catalogue import SECURITY_WORDS
+from ...core.discovery import DiscoveryEvent, DiscoveryOptions, SourceKind, SourceStatus
+from ..page_ids import PageId
+from ..search import PortEvent, SearchOutcome, find_settings
+from ..tasks import TaskRunner
+from ..theme import colours, hint_label, wrap_label
+from .base import WizardPageBase
+
+_SOURCE_MARKS = {
+    SourceStatus.FOUND: ("✓", "ok", "found your settings"),
+    SourceStatus.NOTHING: ("–", "muted", "nothing for this address"),
+    SourceStatus.FAILED: ("–", "muted", "nothing found there"),
+    SourceStatus.SKIPPED: ("–", "muted", "not needed"),
+    SourceStatus.PENDING: ("…", "muted", "not needed any more"),
+}
+_SHOWN_SOURCES = (
+    SourceKind.PROVIDER_TABLE,
+    SourceKind.AUTOCONFIG,
+    SourceKind.ISPDB,
+    SourceKind.MX,
+    SourceKind.SRV,
+    SourceKind.GUESS,
+)
+
+
+class FindingPage(WizardPageBase):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Finding your server")
+        self.setSubTitle("We look in several places at once and test what we find.")
+        self.sources_box = QGroupBox("Where we look")
+        grid = QGridLayout(self.sources_box)
+        self._source_rows: dict[SourceKind, tuple[QLabel, QLabel]] = {}
+        for row, kind in enumerate(_SHOWN_SOURCES):
+            mark, reason = QLabel("○"), hint_label()
+            title = QLabel(kind.label[0].upper() + kind.label[1:])
+            grid.addWidget(mark, row, 0)
+            grid.addWidget(title, row, 1)
+            grid.addWidget(reason, row, 2)
+            self._source_rows[kind] = (mark, reason)
+        grid.setColumnStretch(2, 1)
+        self.ports_box = QGroupBox("Testing the connection")
+        self.ports_grid = QGridLayout(self.ports_box)
+        self.ports_grid.setColumnStretch(2, 1)
+        self._port_rows: dict[tuple[str, int], tuple[QLabel, QLabel, QLabel]] = {}
+        self.result = wrap_label()
+        self.result.setObjectName("searchResult")
+        font = self.result.font()
+        font.setBold(True)
+        self.result.setFont(font)
+        self.result.setAccessibleName("What we found")
+        self.notes = wrap_label(rich=True)
+        self.confirm = QCheckBox("These settings look right to me: &use them")
+        self.confirm.setAccessibleName("Confirm the settings we found")
+        self.confirm.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.stop = QPushButton("&Stop searching")
+        self.stop.clicked.connect(self._stop)
+        self.retry = QPushButton("Search &again")
+        self.retry.clicked.connect(self._start)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.stop)
+        buttons.addWidget(self.retry)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.sources_box)
+        layout.addWidget(self.ports_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.notes)
+        layout.addStretch(1)
+        self.runner = TaskRunner(self)
+        self.runner.progress.connect(self._progress)
+        self.runner.succeeded.connect(self._finished)
+        self.runner.failed.connect(self._failed)
+        self.runner.cancelled.connect(self._cancelled)
+        self.runner.running_changed.connect(self._running_changed)
+        self.outcome: SearchOutcome | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        self._start()
+
+    def cleanupPage(self) -> None:
+        self.runner.cancel()
+
+    def isComplete(self) -> bool:
+        if self.runner.running:
+            return False
+        outcome = self.outcome
+        if outcome is None or outcome.settings is None:
+            return True  # nothing found: go on and enter the settings by hand
+        return outcome.trusted or self.confirm.isChecked()
+
+    def validatePage(self) -> bool:
+        outcome = self.outcome
+        state = self.state
+        if outcome is not None and outcome.settings is not None:
+            state.settings = outcome.settings
+            state.settings_source = outcome.source_words
+            state.verified_by_probe = outcome.verified
+        if outcome is not None:
+            state.provider_notes = outcome.notes
+            state.provider_name = outcome.provider_name
+            state.incoming = outcome.incoming or state.incoming
+        return True
+
+    def nextId(self) -> int:
+        # Always through the Server page: people see (and may adjust) what was found.
+        return int(PageId.SERVER)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self.outcome = None
+        self.confirm.hide()
+        self.confirm.setChecked(False)
+        self.notes.hide()
+        self.result.setText(f"Looking for the settings of {self.state.email}…")
+        for mark, reason in self._source_rows.values():
+            mark.setText("◐")
+            mark.setStyleSheet(f"color: {colours()['warn']};")
+            reason.setText("looking…")
+        self._clear_ports()
+        options = self.state.discovery_options
+        email = self.state.email
+        ca_file = self.state.ca_file
+        resolver = self.state.resolver
+        self.runner.start(
+            lambda progress: find_settings(
+                email,
+                options if isinstance(options, DiscoveryOptions) else DiscoveryOptions(),
+                ca_file=ca_file,
+                resolver=resolver,
+                progress=progress,
+            )
+        )
+
+    def _stop(self) -> None:
+        self.runner.cancel()
+
+    def _clear_ports(self) -> None:
+        for widgets in self._port_rows.values():
+            for widget in widgets:
+                widget.deleteLater()
+        self._port_rows.clear()
+        self.ports_box.hide()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _progress(self, event: object) -> None:
+        if isinstance(event, DiscoveryEvent):
+            self._source_event(event)
+        elif isinstance(event, PortEvent):
+            self._port_event(event)
+
+    def _source_event(self, event: DiscoveryEvent) -> None:
+        row = self._source_rows.get(event.kind)
+        if row is None or event.phase != "finished" or event.status is None:
+            return
+        mark, reason = row
+        symbol, colour, words = _SOURCE_MARKS[event.status]
+        mark.setText(symbol)
+        mark.setStyleSheet(f"color: {colours()[colour]}; font-weight: bold;")
+        # Plain words on screen; the technical reason (URLs, DNS names) in the tooltip.
+        reason.setText(words)
+        reason.setToolTip(event.reason)
+
+    def _port_event(self, event: PortEvent) -> None:
+        self.ports_box.show()
+        key = (event.host, event.port)
+        if key not in self._port_rows:
+            row = len(self._port_rows)
+            widgets = (QLabel(), QLabel(f"{event.host} port {event.port}"), hint_label())
+            for column, widget in enumerate(widgets):
+                self.ports_grid.addWidget(widget, row, column)
+            self._port_rows[key] = widgets
+        mark, _title, words = self._port_rows[key]
+        palette = colours()
+        symbol, colour = {
+            "working": ("✓", "ok"),
+            "pending": ("◐", "warn"),
+            "plaintext_only": ("!", "warn"),
+            "failed": ("✗", "fail"),
+        }.get(event.status, ("○", "muted"))
+        mark.setText(symbol)
+        mark.setStyleSheet(f"color: {palette[colour]}; font-weight: bold;")
+        words.setText(event.words)
+
+    def _finished(self, outcome: Any) -> None:
+        assert isinstance(outcome, SearchOutcome)
+        self.outcome = outcome
+        for mark, reason in self._source_rows.values():
+            if mark.text() == "◐":
+                mark.setText("–")
+                mark.setStyleSheet(f"color: {colours()['muted']};")
+                reason.setText("not needed")
+        settings = outcome.settings
+        if settings is None:
+            self.result.setText(outcome.summary)
+        else:
+            checked = "tested and working" if outcome.verified else "not tested yet"
+            self.result.setText(
+                f"Found: {settings.host}, port {settings.port}, "
+                f"{SECURITY_WORDS[settings.security.value]} ({checked}). "
+                f"Source: {outcome.source_words}."
+            )
+            self.confirm.setVisible(not outcome.trusted)
+        if outcome.notes:
+            items = "".join(f"<li>{_escape(n)}</li>" for n in outcome.notes)
+            name = outcome.provider_name or "your provider"
+            self.notes.setText(f"<b>Good to know about {name}:</b><ul>{items}</ul>")
+            self.notes.show()
+        self.completeChanged.emit()
+
+    def _failed(self, exc: object) -> None:
+        self.outcome = SearchOutcome.nothing(f"The search stopped with a problem: {exc}")
+        self.result.setText(self.outcome.summary + " You can enter the settings yourself.")
+        self.completeChanged.emit()
+
+    def _cancelled(self) -> None:
+        self.outcome = SearchOutcome.nothing("You stopped the search.")
+        self.result.setText("You stopped the search. Press Next to enter the settings yourself.")
+        self.completeChanged.emit()
+
+    def _running_changed(self, running: bool) -> None:
+        self.stop.setEnabled(running)
+        self.retry.setEnabled(not running)
+        self.completeChanged.emit()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

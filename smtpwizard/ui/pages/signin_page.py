@@ -1,0 +1,151 @@
+"""Page 4: username, password, the keychain choice, and the provider's advice up front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout
+
+from ...core.credentials import KeychainStatus, keychain_status
+from ...core.errors import InputError
+from ...core.inputs import parse_email, parse_username
+from ..tasks import TaskRunner
+from ..theme import error_label, hint_label, wrap_label
+from ..widgets.password_field import PasswordField
+from .base import WizardPageBase
+
+
+class SignInPage(WizardPageBase):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Sign in to your mail server")
+        self.setSubTitle("Most servers need your email address and password before they send mail.")
+        self.needs_login = QCheckBox("My server &needs a sign-in (almost all do)")
+        self.needs_login.setChecked(True)
+        self.needs_login.setAccessibleName("The server needs a sign-in")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("Username")
+        self.username.setToolTip("Usually your full email address")
+        self.username_hint = hint_label()
+        self.password = PasswordField()
+        self.remember = QCheckBox("&Remember the password in this computer's keychain")
+        self.remember.setAccessibleName("Remember the password in the system keychain")
+        self.keychain_note = hint_label("Checking for a system keychain…")
+        self.send_test = QCheckBox("Also send a &test message to:")
+        self.send_test.setChecked(True)
+        self.send_test.setAccessibleName("Send a test message")
+        self.send_to = QLineEdit()
+        self.send_to.setAccessibleName("Test message recipient")
+        self.send_to.setToolTip("Where the short test message goes; your own address is best")
+        self.error = error_label()
+        self.hints = wrap_label()
+        self.hints.setObjectName("providerHints")
+        self.hints.setAccessibleName("Advice for your provider")
+        form = QFormLayout()
+        form.addRow("", self.needs_login)
+        form.addRow("&Username:", self.username)
+        form.addRow("", self.username_hint)
+        form.addRow("&Password:", self.password)
+        form.addRow("", self.remember)
+        form.addRow("", self.keychain_note)
+        form.addRow(self.send_test, self.send_to)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hints)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self.needs_login.toggled.connect(self._login_toggled)
+        self.send_test.toggled.connect(self.send_to.setEnabled)
+        self.keychain = TaskRunner(self)
+        self.keychain.succeeded.connect(self._keychain_known)
+        self.keychain.failed.connect(self._keychain_failed)
+        self.setTabOrder(self.needs_login, self.username)
+        self.setTabOrder(self.username, self.password.edit)
+        self.setTabOrder(self.password.edit, self.password.toggle)
+        self.setTabOrder(self.password.toggle, self.remember)
+        self.setTabOrder(self.remember, self.send_test)
+        self.setTabOrder(self.send_test, self.send_to)
+
+    def initializePage(self) -> None:
+        from ..hints import provider_hints, username_hint
+
+        state = self.state
+        settings = state.settings
+        self.username.setText((settings.username if settings else None) or state.email)
+        self.password.setText(state.password)
+        self.send_to.setText(state.send_test_to or state.email)
+        name, notes = provider_hints(state)
+        if notes:
+            heading = f"<b>Good to know about {name}:</b>" if name else "<b>Good to know:</b>"
+            items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
+            self.hints.setTextFormat(self.hints.textFormat().RichText)
+            self.hints.setText(f"{heading}<ul style='margin-left:-20px'>{items}</ul>")
+            self.hints.show()
+        else:
+            self.hints.hide()
+        hint = username_hint(state)
+        self.username_hint.setText(hint or "Usually your full email address.")
+        self.remember.setEnabled(False)
+        self.keychain.start(lambda _progress: keychain_status())
+
+    def _keychain_known(self, status: Any) -> None:
+        assert isinstance(status, KeychainStatus)
+        self.state.keychain_available = status.available
+        self.state.keychain_reason = status.reason
+        self.remember.setEnabled(status.available and self.needs_login.isChecked())
+        self.remember.setChecked(status.available and self.state.remember_password)
+        if status.available:
+            self.keychain_note.setText(
+                f"Stored safely by your system ({status.backend_name}); never in a file."
+            )
+        else:
+            self.keychain_note.setText(status.reason)
+
+    def _keychain_failed(self, exc: object) -> None:
+        self.state.keychain_available = False
+        self.remember.setChecked(False)
+        self.keychain_note.setText(
+            f"The system keychain could not be reached ({exc}). Your password will not be "
+            "remembered; you will type it each time."
+        )
+
+    def _login_toggled(self, on: bool) -> None:
+        for widget in (self.username, self.password, self.username_hint):
+            widget.setEnabled(on)
+        self.remember.setEnabled(on and self.state.keychain_available)
+
+    def validatePage(self) -> bool:
+        state = self.state
+        try:
+            username = parse_username(self.username.text()) if self.needs_login.isChecked() else ""
+            send_to = (
+                parse_email(self.send_to.text(), "send_to") if self.send_test.isChecked() else ""
+            )
+        except InputError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return False
+        if self.needs_login.isChecked() and not username:
+            self.error.setText("Please enter the username (usually your full email address).")
+            self.error.show()
+            self.username.setFocus()
+            return False
+        if self.needs_login.isChecked() and not self.password.text():
+            self.error.setText("Please enter the password.")
+            self.error.show()
+            self.password.setFocus()
+            return False
+        self.error.hide()
+        assert state.settings is not None
+        state.settings = state.settings.with_changes(username=username or None)
+        state.password = self.password.text() if username else ""
+        state.remember_password = self.remember.isChecked() and self.remember.isEnabled()
+        state.send_test_to = send_to
+        return True
+
+    def cleanupPage(self) -> None:
+        self.keychain.cancel()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,285 @@
+"""Page 5: the live test, its diagnosis, and the one-click fixes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from ...core.check import CheckOptions, CheckResult, planned_steps, run_check
+from ...core.credentials import credential_key, save_password
+from ...core.diagnosis_catalogue import SECURITY_WORDS
+from ...core.settings import ServerSettings
+from ...core.steps import ProgressEvent, StepResult
+from ..alternatives import ALTERNATIVES, try_alternatives
+from ..tasks import TaskRunner
+from ..theme import hint_label, wrap_label
+from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
+from ..widgets.step_list import StepList
+from .base import WizardPageBase
+
+
+class TestPage(WizardPageBase):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Testing your settings")
+        self.setSubTitle("We connect to your server now, exactly as your mail program will.")
+        self.heading = wrap_label()
+        self.heading.setAccessibleName("What is being tested")
+        self.steps = StepList()
+        self.elapsed = QLabel()
+        self.elapsed.setAccessibleName("Time taken")
+        self.cancel = QPushButton("&Stop the test")
+        self.cancel.setToolTip("Stop now; nothing is changed")
+        self.again = QPushButton("Test &again")
+        self.cancel.clicked.connect(self.stop)
+        self.again.clicked.connect(self.start_test)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.elapsed, 1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.again)
+        self.card = DiagnosisCard()
+        self.card.hide()
+        self.card.apply_suggestion.connect(self.apply_suggestion)
+        self.card.try_alternatives.connect(self.start_alternatives)
+        self.card.trust_certificate.connect(self.trust_certificate)
+        self.keychain_note = hint_label()
+        self.keychain_note.setAccessibleName("Keychain")
+        self.keychain_note.hide()
+        self.details = TechnicalDetails()
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.addWidget(self.heading)
+        inner.addWidget(self.steps)
+        inner.addLayout(buttons)
+        inner.addWidget(self.card)
+        inner.addWidget(self.keychain_note)
+        inner.addWidget(self.details)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.runner = TaskRunner(self)
+        self.runner.progress.connect(self._progress)
+        self.runner.succeeded.connect(self._finished)
+        self.runner.failed.connect(self._crashed)
+        self.runner.cancelled.connect(self._cancelled)
+        self.runner.running_changed.connect(self._running_changed)
+        self.saver = TaskRunner(self)
+        self.saver.succeeded.connect(self._saved)
+        self.saver.failed.connect(self._not_saved)
+        self._timer = QTimer(self)
+        self._timer.setInterval(100)
+        self._timer.timeout.connect(self._tick)
+        self._started = 0.0
+        self._alternatives_used = False
+        # The seed's advice; tests map these onto the lab's ports.
+        self.alternative_ports = ALTERNATIVES
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        self._alternatives_used = False
+        self.start_test()
+
+    def cleanupPage(self) -> None:
+        self.stop()
+
+    def isComplete(self) -> bool:
+        result = self.state.last_result
+        return result is not None and result.ok and not self.runner.running
+
+    # -- running -----------------------------------------------------------------------------
+
+    def options(self) -> CheckOptions:
+        state = self.state
+        return CheckOptions(
+            ca_file=state.ca_file,
+            resolver=state.resolver,
+            send_to=state.send_test_to or None,
+            mail_from=state.email if state.send_test_to else None,
+        )
+
+    def start_test(self) -> None:
+        settings = self.state.settings
+        assert settings is not None
+        self.state.last_result = None
+        self._show_heading(settings)
+        self.steps.show_steps(
+            [
+                StepResult(name)
+                for name in planned_steps(
+                    settings, with_auth=bool(settings.username), send=bool(self.state.send_test_to)
+                )
+            ]
+        )
+        self.card.hide()
+        self.keychain_note.hide()
+        password = self.state.password or None
+        options = self.options()
+        self.runner.start(
+            lambda progress: run_check(
+                settings, password=password, options=options, progress=progress
+            )
+        )
+
+    def start_alternatives(self) -> None:
+        settings = self.state.settings
+        assert settings is not None
+        self._alternatives_used = True
+        self.state.last_result = None
+        self.card.hide()
+        self.heading.setText(
+            f"Trying the usual alternatives on {settings.host}: port 587 with STARTTLS, 465 with "
+            "SSL/TLS and 2525 with STARTTLS…"
+        )
+        password = self.state.password or None
+        options = self.options()
+        ports = self.alternative_ports
+        self.runner.start(
+            lambda progress: try_alternatives(settings, password, options, progress, ports)
+        )
+
+    def stop(self) -> None:
+        self.runner.cancel()
+        self.saver.cancel()
+
+    def apply_suggestion(self, suggestion: dict[str, Any]) -> None:
+        settings = self.state.settings
+        assert settings is not None
+        self.state.settings = settings.with_changes(**suggestion)
+        self.start_test()
+
+    def trust_certificate(self, fingerprint: str) -> None:
+        settings = self.state.settings
+        assert settings is not None
+        self.state.settings = settings.with_changes(trusted_fingerprint=fingerprint)
+        self.start_test()
+
+    # -- progress and results ----------------------------------------------------------------
+
+    def _show_heading(self, settings: ServerSettings) -> None:
+        who = f" as {settings.username}" if settings.username else ""
+        self.heading.setText(
+            f"Testing {settings.host}, port {settings.port}, "
+            f"{SECURITY_WORDS[settings.security.value]}{who}."
+        )
+
+    def _progress(self, event: object) -> None:
+        if isinstance(event, ProgressEvent):
+            self.steps.show_steps(event.steps)
+        elif isinstance(event, tuple) and event[0] == "chosen":
+            self.state.settings = event[1]
+            self._show_heading(event[1])
+
+    def _finished(self, outcome: object) -> None:
+        if isinstance(outcome, tuple):  # from the alternatives
+            result, tried = outcome
+            if result is None:
+                self._show_alternatives_failed(tried)
+                return
+            outcome = result
+        assert isinstance(outcome, CheckResult)
+        result = outcome
+        self.state.last_result = result
+        self.steps.show_steps(result.steps)
+        self.elapsed.setText(f"Finished in {result.duration:.1f} s")
+        self.card.show_diagnosis(
+            result.diagnosis,
+            result.certificate_seen,
+            alternatives=not self._alternatives_used,
+        )
+        self.card.show()
+        self.details.set_lines(result.transcript)
+        if result.ok:
+            self.state.settings = result.settings
+            self._remember_password()
+        self.completeChanged.emit()
+
+    def _show_alternatives_failed(self, tried: list[tuple[ServerSettings, CheckResult]]) -> None:
+        lines = [
+            f"Port {s.port} with {SECURITY_WORDS[s.security.value]}: {r.diagnosis.title.lower()}"
+            for s, r in tried
+        ]
+        last = tried[0][1]
+        self.state.last_result = last
+        self.steps.show_steps(last.steps)
+        from ...core.diagnosis import Diagnosis
+
+        summary = Diagnosis(
+            code=last.diagnosis.code,
+            title="None of the usual ports worked",
+            explanation="We tried:\n" + "\n".join(lines),
+            fix=(
+                "Check the server name with your provider. If it is right, your network may "
+                "block outgoing mail: ask your internet or hosting provider."
+            ),
+        )
+        self.card.show_diagnosis(summary, None, alternatives=False)
+        self.card.show()
+        self.details.set_lines([line for _, r in tried for line in r.transcript])
+        self.completeChanged.emit()
+
+    def _crashed(self, exc: object) -> None:
+        self.elapsed.setText("")
+        from ...core.diagnosis import Diagnosis
+
+        self.card.show_diagnosis(
+            Diagnosis(
+                code="protocol_error",
+                title="The test could not run",
+                explanation=str(exc),
+                fix="Check the settings on the previous pages and try again.",
+            ),
+            None,
+            alternatives=False,
+        )
+        self.card.show()
+        self.completeChanged.emit()
+
+    def _cancelled(self) -> None:
+        self.elapsed.setText("Stopped. Press “Test again” to start over.")
+        self.completeChanged.emit()
+
+    def _running_changed(self, running: bool) -> None:
+        self.cancel.setEnabled(running)
+        self.again.setEnabled(not running)
+        if running:
+            self._started = time.monotonic()
+            self._timer.start()
+            self._tick()
+        else:
+            self._timer.stop()
+        self.completeChanged.emit()
+
+    def _tick(self) -> None:
+        self.elapsed.setText(f"Testing… {time.monotonic() - self._started:.1f} s")
+
+    # -- keychain ----------------------------------------------------------------------------
+
+    def _remember_password(self) -> None:
+        state = self.state
+        settings = state.settings
+        if not (state.remember_password and state.password and settings and settings.username):
+            return
+        key = credential_key(settings)
+        password = state.password
+        self.saver.start(lambda _progress: save_password(key, password))
+
+    def _saved(self, _result: object) -> None:
+        self.state.password_saved = True
+        self.keychain_note.setText("Your password is saved in this computer's keychain.")
+        self.keychain_note.show()
+
+    def _not_saved(self, exc: object) -> None:
+        self.state.password_saved = False
+        title = getattr(exc, "title", "The password was not saved")
+        message = getattr(exc, "message", str(exc))
+        self.keychain_note.setText(f"{title}. {message}")
+        self.keychain_note.show()

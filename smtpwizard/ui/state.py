@@ -1,0 +1,36 @@
+"""What the wizard's pages share. The password lives here in memory only, never on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.check import CheckResult
+from ..core.resolve import ResolverConfig
+from ..core.settings import IncomingServer, ServerSettings
+
+
+@dataclass
+class WizardState:
+    name: str = ""
+    email: str = ""
+    manual: bool = False  # the person chose "I know my server settings"
+    settings: ServerSettings | None = None
+    settings_source: str = ""  # plain words: where the settings came from
+    verified_by_probe: bool = False
+    password: str = ""
+    remember_password: bool = True
+    keychain_available: bool = False
+    keychain_reason: str = ""
+    send_test_to: str = ""
+    provider_notes: tuple[str, ...] = ()
+    provider_name: str = ""
+    provider_flags: frozenset[str] = frozenset()
+    incoming: IncomingServer | None = None
+    last_result: CheckResult | None = None
+    profile_name: str = ""
+    saved_profile: str = ""
+    password_saved: bool = False
+    # Demo and testing: extra CA and name overrides for the checks.
+    ca_file: str | None = None
+    resolver: ResolverConfig = field(default_factory=ResolverConfig)
+    discovery_options: object | None = None

@@ -1,0 +1,1 @@
+"""Small reusable widgets: password field, step list, diagnosis card, certificate box."""

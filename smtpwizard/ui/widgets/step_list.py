@@ -1,0 +1,69 @@
+"""The live list of check steps: a mark, the step in plain words, how long it took, a detail."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from ...core.steps import StepResult, StepStatus
+from ..theme import colours
+
+MARKS = {
+    StepStatus.PENDING: ("○", "muted", "waiting"),
+    StepStatus.RUNNING: ("◐", "warn", "in progress"),
+    StepStatus.OK: ("✓", "ok", "done"),
+    StepStatus.FAILED: ("✗", "fail", "failed"),
+    StepStatus.SKIPPED: ("–", "muted", "not reached"),
+}
+
+
+class StepList(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Test steps")
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(2)
+        self._grid.setColumnStretch(1, 1)
+        self._rows: list[tuple[QLabel, QLabel, QLabel, QLabel]] = []
+
+    def show_steps(self, steps: tuple[StepResult, ...] | list[StepResult]) -> None:
+        self._ensure_rows(len(steps))
+        palette = colours()
+        for row, step in enumerate(steps):
+            mark, title, took, detail = self._rows[row]
+            symbol, colour, words = MARKS[step.status]
+            mark.setText(symbol)
+            mark.setStyleSheet(f"color: {palette[colour]}; font-weight: bold;")
+            title.setText(step.label)
+            weight = "bold" if step.status is StepStatus.RUNNING else "normal"
+            muted = step.status in (StepStatus.PENDING, StepStatus.SKIPPED)
+            title.setStyleSheet(
+                f"font-weight: {weight};" + (f" color: {palette['muted']};" if muted else "")
+            )
+            took.setText(f"{step.duration:.2f} s" if step.duration is not None else "")
+            detail.setText(step.detail if step.status is not StepStatus.PENDING else "")
+            detail.setVisible(bool(detail.text()))
+            title.setAccessibleName(f"{step.label}: {words}")
+        for row in range(len(steps), len(self._rows)):
+            for widget in self._rows[row]:
+                widget.hide()
+
+    def _ensure_rows(self, count: int) -> None:
+        while len(self._rows) < count:
+            row = len(self._rows)
+            mark, title, took, detail = QLabel(), QLabel(), QLabel(), QLabel()
+            took.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            took.setStyleSheet(f"color: {colours()['muted']};")
+            detail.setWordWrap(True)
+            detail.setStyleSheet(f"color: {colours()['muted']}; font-size: 90%;")
+            detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._grid.addWidget(mark, row * 2, 0, Qt.AlignmentFlag.AlignTop)
+            self._grid.addWidget(title, row * 2, 1)
+            self._grid.addWidget(took, row * 2, 2)
+            self._grid.addWidget(detail, row * 2 + 1, 1, 1, 2)
+            self._rows.append((mark, title, took, detail))
+        for row in range(count):
+            for widget in self._rows[row][:3]:
+                widget.show()

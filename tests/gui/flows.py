@@ -1,0 +1,50 @@
+"""Steps a person takes in the wizard, as functions the GUI tests share."""
+
+from __future__ import annotations
+
+from smtpwizard.core.settings import Security
+from smtpwizard.ui.page_ids import PageId
+
+
+def fill_email(qtbot, wizard, email: str, *, manual: bool) -> None:
+    page = wizard.page_of(PageId.EMAIL)
+    page.name.clear()
+    qtbot.keyClicks(page.name, "Anna Lab")
+    page.email.clear()
+    qtbot.keyClicks(page.email, email)
+    (page.manual if manual else page.find_choice).setChecked(True)
+    wizard.next()
+
+
+def fill_server(qtbot, wizard, host: str, port: int, security: Security) -> None:
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+    page = wizard.page_of(PageId.SERVER)
+    page.host.clear()
+    qtbot.keyClicks(page.host, host)
+    page.port.setValue(port)
+    page.security.setCurrentIndex(page.security.findData(security.value))
+    wizard.next()
+
+
+def fill_sign_in(qtbot, wizard, username: str, password: str, *, send_to: str | None) -> None:
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    page = wizard.page_of(PageId.SIGN_IN)
+    qtbot.waitUntil(lambda: not page.keychain.running, timeout=15000)
+    page.username.clear()
+    qtbot.keyClicks(page.username, username)
+    page.password.edit.clear()
+    qtbot.keyClicks(page.password.edit, password)
+    page.send_test.setChecked(send_to is not None)
+    if send_to:
+        page.send_to.clear()
+        qtbot.keyClicks(page.send_to, send_to)
+    wizard.next()
+
+
+def wait_for_test(qtbot, wizard, timeout: int = 30000):
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.TEST)
+    page = wizard.page_of(PageId.TEST)
+    qtbot.waitUntil(
+        lambda: not page.runner.running and page.state.last_result is not None, timeout=timeout
+    )
+    return page, page.state.last_result

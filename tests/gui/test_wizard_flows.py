@@ -1,0 +1,131 @@
+"""The whole wizard, end to end, driven like a person would, against real lab servers."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from smtpwizard.core.settings import Security
+from smtpwizard.ui.page_ids import PageId
+
+from .flows import fill_email, fill_server, fill_sign_in, wait_for_test
+
+
+def test_success_path_saves_a_profile_without_the_password(qtbot, wizard, lab, isolated_config):
+    ep = lab.start("starttls_ok")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to="bob@lab.test")
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.ok, result.diagnosis
+    assert page.isComplete()
+    assert ep.wait_messages(1)
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE)
+    files = list((isolated_config / "profiles").glob("*.json"))
+    assert len(files) == 1
+    text = files[0].read_text()
+    assert ep.password not in text
+    saved = json.loads(text)
+    assert saved["server"]["port"] == ep.port and saved["server"]["host"] == ep.host
+    for path in isolated_config.rglob("*"):
+        if path.is_file():
+            assert ep.password not in path.read_text(errors="replace"), path
+
+
+def test_wrong_security_is_fixed_with_one_click(qtbot, wizard, lab):
+    ep = lab.start("tls_ok")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to=None)
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.diagnosis.code == "wrong_security"
+    assert page.card.isVisible() and page.card.apply.isVisible()
+    assert "SSL/TLS" in page.card.apply.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    qtbot.mouseClick(page.card.apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.state.last_result is not None and not page.runner.running, timeout=20000
+    )
+    assert page.state.last_result.ok, page.state.last_result.diagnosis
+    assert page.state.settings.security is Security.TLS
+    assert ep.auth_attempts and all(a.encrypted for a in ep.auth_attempts)
+
+
+def test_certificate_trust_needs_an_explicit_choice(qtbot, wizard, lab, isolated_config):
+    ep = lab.start("self_signed")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to=None)
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.diagnosis.code == "cert_untrusted"
+    box = page.card.certificate
+    assert box.isVisible()
+    shown = box.fingerprint.text().replace(":", "").lower()
+    assert shown == ep.fingerprint
+    assert not page.card.apply.isVisible()  # no silent one-click trust
+    assert not box.trust.isEnabled()
+    assert ep.auth_attempts == []
+    box.confirm.setChecked(True)
+    qtbot.mouseClick(box.trust, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.state.last_result is not None and not page.runner.running, timeout=20000
+    )
+    assert page.state.last_result.ok, page.state.last_result.diagnosis
+    assert page.state.settings.trusted_fingerprint == ep.fingerprint
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE)
+    saved = json.loads(next((isolated_config / "profiles").glob("*.json")).read_text())
+    assert saved["server"]["trusted_fingerprint"] == ep.fingerprint
+
+
+def test_cancel_while_the_port_is_silent(qtbot, wizard, lab):
+    ep = lab.start("silent")
+    fill_email(qtbot, wizard, "anna@lab.test", manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, "anna@lab.test", "pw", send_to=None)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.TEST)
+    page = wizard.page_of(PageId.TEST)
+    qtbot.waitUntil(lambda: ep.connections >= 1, timeout=5000)
+    assert page.runner.running and page.cancel.isEnabled()
+    qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.runner.running, timeout=1000)
+    assert "Stopped" in page.elapsed.text()
+    assert page.again.isEnabled()
+    # The connection closes within a second (the loop must run for that: no blocking wait).
+    qtbot.waitUntil(lambda: ep.active_connections == 0, timeout=1000)
+
+
+def test_back_stops_a_running_test(qtbot, wizard, lab):
+    ep = lab.start("silent")
+    fill_email(qtbot, wizard, "anna@lab.test", manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, "anna@lab.test", "pw", send_to=None)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.TEST)
+    page = wizard.page_of(PageId.TEST)
+    qtbot.waitUntil(lambda: ep.connections >= 1, timeout=5000)
+    wizard.back()
+    qtbot.waitUntil(lambda: not page.runner.running, timeout=1000)
+    qtbot.waitUntil(lambda: ep.active_connections == 0, timeout=1000)
+
+
+def test_try_the_alternatives_finds_the_working_port(qtbot, wizard, lab):
+    good = lab.start("tls_ok", host="127.0.0.3")
+    closed = lab.start("closed", host="127.0.0.3")
+    fill_email(qtbot, wizard, good.username, manual=True)
+    fill_server(qtbot, wizard, closed.host, closed.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, good.username, good.password, send_to=None)
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.diagnosis.code == "connection_refused"
+    assert page.card.alternatives.isVisible()
+    # The lab cannot bind 587/465/2525 here: map the seed's ports onto lab ports.
+    page.alternative_ports = ((closed.port, Security.STARTTLS), (good.port, Security.TLS))
+    qtbot.mouseClick(page.card.alternatives, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.state.last_result is not None and not page.runner.running, timeout=30000
+    )
+    assert page.state.last_result.ok, page.state.last_result.diagnosis
+    assert (page.state.settings.port, page.state.settings.security) == (good.port, Security.TLS)
