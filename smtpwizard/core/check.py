@@ -21,6 +21,7 @@ from . import diagnosis as dx
 from .check_failures import StepFailure, classify_connect_error, classify_exception
 from .check_probes import fetch_certificate, looks_like_implicit_tls, reads_plain_greeting
 from .diagnosis import Diagnosis, DiagnosisContext
+from .diagnosis_catalogue import CATALOGUE
 from .inputs import parse_email, refuse_control_characters
 from .network import open_tcp
 from .resolve import ResolveError, ResolverConfig, resolve_host
@@ -385,6 +386,15 @@ class _CheckRun:
                 step.detail = "closed politely"
             except (aiosmtplib.SMTPException, OSError):
                 step.detail = "the server closed the connection first (harmless)"
+        if self.message_sent:
+            entry = CATALOGUE["ok"]
+            return dx.make(
+                "ok",
+                self.context,
+                explanation=entry.explanation
+                + " A short test message went to {send_to}; it should arrive within a minute.",
+                send_to=self.options.send_to,
+            )
         return dx.make("ok", self.context, step=None)
 
     async def _implicit_tls_and_greeting(self, sock: Any) -> None:
@@ -644,10 +654,13 @@ class _CheckRun:
     def _extensions_summary(self) -> str:
         ext = self.server.extensions
         parts = []
+        encrypted = self.smtp is not None and self.smtp.get_transport_info("sslcontext")
         if "starttls" in ext:
             parts.append("offers STARTTLS")
         if self.server.auth_mechanisms:
             parts.append("sign-in with " + ", ".join(self.server.auth_mechanisms))
+        elif "starttls" in ext and not encrypted:
+            parts.append("sign-in is offered once the connection is encrypted")
         elif "auth" not in ext:
             parts.append("no sign-in offered")
         if self.server.size_limit:

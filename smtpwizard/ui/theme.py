@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 
 
 def is_dark() -> bool:
+    forced = os.environ.get("SMTPWIZARD_COLOR_SCHEME", "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     if hints.colorScheme() == Qt.ColorScheme.Dark:
         return True
@@ -40,10 +45,45 @@ def colours() -> dict[str, str]:
 
 
 def apply_base_style(app: QApplication) -> None:
-    # Fusion looks the same everywhere and follows the palette, including the dark one.
+    # Fusion looks the same everywhere and follows the palette, including our dark one.
     app.setStyle("Fusion")
-    if is_dark():
-        app.setPalette(app.style().standardPalette())
+    _apply_palette(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: _apply_palette(app))
+
+
+def _apply_palette(app: QApplication) -> None:
+    app.setPalette(dark_palette() if is_dark() else app.style().standardPalette())
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#2b2d30"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1e1f22"),
+        (roles.AlternateBase, "#2b2d30"),
+        (roles.ToolTipBase, "#3c3f41"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.PlaceholderText, "#9a9a9a"),
+        (roles.Text, "#e6e6e6"),
+        (roles.Button, "#3c3f41"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.BrightText, "#ffffff"),
+        (roles.Link, "#8ab4f8"),
+        (roles.Highlight, "#3d6fb4"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.Light, "#4a4d50"),
+        (roles.Midlight, "#3f4245"),
+        (roles.Mid, "#303234"),
+        (roles.Dark, "#1b1c1e"),
+        (roles.Shadow, "#000000"),
+    ):
+        palette.setColor(role, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        palette.setColor(disabled, role, QColor("#7a7a7a"))
+    return palette
 
 
 def wrap_label(text: str = "", *, rich: bool = False, selectable: bool = False) -> QLabel:
