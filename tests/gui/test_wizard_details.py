@@ -1,0 +1,170 @@
+"""Keychain saving, keyboard and accessibility, pasted addresses, exports, and the demo walk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTreeWidget,
+)
+
+from smtpwizard.core.settings import Security
+from smtpwizard.ui.page_ids import PageId
+
+from .flows import fill_email, fill_server, fill_sign_in, wait_for_test
+
+needs_keyring = pytest.mark.skipif(
+    not os.environ.get("SMTPWIZARD_TEST_KEYRING"),
+    reason="needs the private Secret Service of scripts/with-keyring",
+)
+
+
+@needs_keyring
+@pytest.mark.keychain
+def test_password_is_saved_to_the_real_secret_service(qtbot, wizard, lab):
+    from smtpwizard.core.credentials import credential_key, delete_password_sync, load_password_sync
+
+    ep = lab.start("starttls_ok")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    signin = wizard.page_of(PageId.SIGN_IN)
+    qtbot.waitUntil(lambda: not signin.keychain.running, timeout=15000)
+    assert signin.remember.isEnabled() and signin.remember.isChecked()
+    fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to=None)
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.ok
+    qtbot.waitUntil(lambda: not page.saver.running, timeout=15000)
+    assert "saved in this computer's keychain" in page.keychain_note.text()
+    key = credential_key(page.state.settings)
+    try:
+        assert load_password_sync(key) == ep.password
+    finally:
+        delete_password_sync(key)
+
+
+def test_every_control_has_an_accessible_name_or_a_label(wizard):
+    missing = []
+    for page_id, page in wizard.pages.items():
+        for kind in (QLineEdit, QComboBox, QSpinBox, QAbstractButton, QPlainTextEdit, QTreeWidget):
+            for widget in page.findChildren(kind):
+                if widget.accessibleName() or (
+                    isinstance(widget, QAbstractButton) and widget.text()
+                ):
+                    continue
+                if widget.parent() is not None and type(widget.parent()).__name__ in (
+                    "QSpinBox",
+                    "QComboBox",
+                    "QAbstractSpinBox",
+                    "QScrollBar",
+                ):
+                    continue
+                if kind is QLineEdit and isinstance(widget.parent(), QSpinBox | QComboBox):
+                    continue
+                missing.append(f"{page_id.name}: {type(widget).__name__}")
+    assert missing == []
+
+
+def test_pages_have_mnemonics_for_their_main_fields(wizard):
+    email = wizard.page_of(PageId.EMAIL)
+    assert "&" in email.find_choice.text() and "&" in email.manual.text()
+    labels = [
+        w.text() for page in wizard.pages.values() for w in page.findChildren(QAbstractButton)
+    ]
+    assert sum("&" in text for text in labels) >= 10
+
+
+def test_tab_order_on_the_sign_in_page_follows_the_form(qtbot, wizard):
+    page = wizard.page_of(PageId.SIGN_IN)
+    chain = [page.needs_login, page.username, page.password.edit, page.password.toggle]
+    for current, expected in zip(chain, chain[1:], strict=False):
+        assert current.nextInFocusChain() is expected or _next_focus(current) is expected
+
+
+def _next_focus(widget):
+    candidate = widget.nextInFocusChain()
+    while candidate is not None and not candidate.focusPolicy():
+        candidate = candidate.nextInFocusChain()
+    return candidate
+
+
+def test_a_pasted_url_fills_port_and_encryption(qtbot, wizard):
+    fill_email(qtbot, wizard, "anna@example.com", manual=True)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+    page = wizard.page_of(PageId.SERVER)
+    qtbot.keyClicks(page.host, "  smtps://Mail.Example.com:465/ ")
+    page.host.editingFinished.emit()
+    assert page.host.text() == "mail.example.com"
+    assert page.port.value() == 465
+    assert page.current_security() is Security.TLS
+    page.host.setText("https://example.com/login")
+    page.host.editingFinished.emit()
+    assert page.host_error.isVisible() or "not a mail server" in page.host_error.text()
+    assert not page.validatePage()
+
+
+def test_bad_email_gets_a_clear_message(qtbot, wizard):
+    page = wizard.page_of(PageId.EMAIL)
+    qtbot.keyClicks(page.email, "anna@@example")
+    assert not page.validatePage()
+    assert "exactly one '@'" in page.email_error.text()
+    assert wizard.currentId() == PageId.EMAIL
+
+
+def test_exports_are_grouped_previewed_and_saved(qtbot, wizard, lab, tmp_path):
+    ep = lab.start("starttls_ok")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to=None)
+    _, result = wait_for_test(qtbot, wizard)
+    assert result.ok
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE)
+    panel = wizard.page_of(PageId.DONE)._exports
+    groups = [panel.tree.topLevelItem(i).text(0) for i in range(panel.tree.topLevelItemCount())]
+    assert groups == ["For email programs", "For websites", "For developers", "For support desks"]
+    panel.select("msmtp")
+    assert f"host {ep.host}" in panel.preview.toPlainText()
+    assert ep.password not in panel.preview.toPlainText()
+    written = panel.save_to(str(tmp_path / "msmtprc"))
+    assert written is not None and written.read_text() == panel.preview.toPlainText()
+    assert panel.open_folder.isEnabled()
+    panel.include_password.setChecked(True)
+    assert panel.password_warning.isVisible()
+    secret_file = panel.save_to(str(tmp_path / "msmtprc-with-password"))
+    assert secret_file is not None and ep.password in secret_file.read_text()
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    # Whole-account formats ask for the incoming server first.
+    panel.select("thunderbird-autoconfig")
+    assert panel.incoming.isVisible() and not panel.save.isEnabled()
+
+
+def test_demo_walk_takes_a_screenshot_of_every_page(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SMTPWIZARD_CONFIG_DIR": str(tmp_path)}
+    folder = tmp_path / "shots"
+    proc = subprocess.run(
+        [sys.executable, "-m", "smtpwizard", "gui", "--demo", "--screenshots", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in folder.glob("*.png"))
+    assert names == [
+        "01-email.png",
+        "02-finding.png",
+        "03-server.png",
+        "04-sign-in.png",
+        "05-test-diagnosis.png",
+        "05-test-passed.png",
+        "06-done.png",
+    ]
+    assert all((folder / n).stat().st_size > 5000 for n in names)
