@@ -132,3 +132,17 @@ def test_every_catalogue_entry_is_complete_plain_text():
         assert entry.title[0].isupper(), code
         assert entry.fix.endswith("."), code
         assert len(entry.explanation) < 400, code
+
+
+def test_the_user_documentation_lists_every_code_and_is_current():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("gen", root / "scripts/gen_diagnosis_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (root / "docs/diagnosis-codes.md").read_text(encoding="utf-8")
+    assert text == module.render(), "run: python scripts/gen_diagnosis_docs.py"
+    for code in CATALOGUE:
+        assert f"## `{code}`" in text
