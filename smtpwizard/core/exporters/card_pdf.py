@@ -1,6 +1,7 @@
 """The printable settings card as PDF (reportlab; pure Python, no Qt in core).
 
-Laid out on A4 with margins that also fit US Letter, so it prints on either without cropping.
+Laid out on A4, with everything (footer included) inside the top 279 mm and the middle 210 mm:
+the area A4 and US Letter share, so it prints on either without cropping.
 DejaVu fonts are used where installed (wide Unicode coverage for names); otherwise reportlab's
 bundled Bitstream Vera (Latin only).
 """
@@ -45,7 +46,8 @@ _SHADE = colors.HexColor("#f3f6f9")
 _RULE = colors.HexColor("#d5d9de")
 _GREY = colors.HexColor("#555555")
 _MARGIN = 20 * mm  # 170 mm wide text: fits A4 (210 mm) and Letter (216 mm)
-_BOTTOM = 22 * mm  # leaves room for the footer; content ends above Letter's shorter page
+_BOTTOM = 30 * mm  # content ends 267 mm from the top; Letter is 279 mm tall
+_FOOTER = 21 * mm  # footer baseline: 276 mm from the top
 
 
 def _register_fonts() -> tuple[str, str, str]:
@@ -146,11 +148,11 @@ def settings_card_pdf(req: ExportRequest) -> bytes:
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setStrokeColor(_RULE)
-        canvas.line(_MARGIN, _BOTTOM - 6 * mm, A4[0] - _MARGIN, _BOTTOM - 6 * mm)
+        canvas.line(_MARGIN, _FOOTER + 4 * mm, A4[0] - _MARGIN, _FOOTER + 4 * mm)
         canvas.setFont(regular, 8.5)
         canvas.setFillColor(_GREY)
-        canvas.drawString(_MARGIN, _BOTTOM - 10 * mm, footer)
-        canvas.drawRightString(A4[0] - _MARGIN, _BOTTOM - 10 * mm, f"Page {doc.page}")
+        canvas.drawString(_MARGIN, _FOOTER, footer)
+        canvas.drawRightString(A4[0] - _MARGIN, _FOOTER, f"Page {doc.page}")
         canvas.restoreState()
 
     out = io.BytesIO()

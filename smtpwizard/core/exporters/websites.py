@@ -125,6 +125,8 @@ def phpmailer(req: ExportRequest) -> str:
         lines.append(f"    $mail->Password = {password};")
     lines += [
         "    $mail->Timeout = 30;",
+        "    // PHPMailer's default is ISO-8859-1: names and text would arrive garbled.",
+        "    $mail->CharSet = PHPMailer::CHARSET_UTF8;",
         f"    $mail->setFrom({php_string(req.email)}, {php_string(req.display_name)});",
         "}",
     ]
