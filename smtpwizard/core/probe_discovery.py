@@ -1,0 +1,174 @@
+"""From an email address to a verified outgoing server: discovery, then probing its candidates.
+
+Discovery decides which hosts (and, for trusted sources, which ports) are worth trying; the
+probe finds which of them really work, with a verified TLS certificate. The recommendation is
+the best verified option, with the source and trust of the candidate it came from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .discovery import Candidate, DiscoveryOptions, DiscoveryResult, SourceKind, discover
+from .discovery.model import DiscoveryEvent
+from .probe import probe_candidates
+from .probe_model import PortReport, ProbeOptions, ProbeResult
+from .settings import Security
+
+__all__ = ["FoundServer", "ServerSearch", "candidate_to_dict", "find_server"]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundServer:
+    host: str
+    port: int
+    security: Security
+    username: str | None
+    source: SourceKind
+    trusted: bool  # the source may be used without the user confirming it
+    verified: bool  # a probe connected, verified the certificate and got EHLO answered
+    candidate: Candidate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "security": self.security.value,
+            "username": self.username,
+            "source": self.source.value,
+            "trusted": self.trusted,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSearch:
+    discovery: DiscoveryResult
+    probe: ProbeResult | None  # None when probing was switched off
+    recommended: FoundServer | None
+    elapsed: float
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.discovery
+        return {
+            "email": d.email,
+            "domain": d.domain,
+            "provider": _provider_dict(d),
+            "notes": list(d.notes),
+            "summary": d.summary(),
+            "sources": [
+                {
+                    "source": s.kind.value,
+                    "label": s.kind.label,
+                    "status": s.status.value,
+                    "reason": s.reason,
+                    "duration": round(s.duration, 3),
+                }
+                for s in d.sources
+            ],
+            "candidates": [candidate_to_dict(c) for c in d.candidates],
+            "incoming": d.incoming.to_dict() if d.incoming else None,
+            "probe": self.probe.to_dict() if self.probe else None,
+            "recommended": self.recommended.to_dict() if self.recommended else None,
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "host": candidate.host,
+        "port": candidate.port,
+        "security": candidate.security.value if candidate.security else None,
+        "username": candidate.username,
+        "source": candidate.source.value,
+        "source_label": candidate.source.label,
+        "trusted": candidate.trusted,
+        "priority": candidate.priority,
+        "provider": candidate.provider_id,
+        "notes": list(candidate.notes),
+        "detail": candidate.detail,
+        "incoming": candidate.incoming.to_dict() if candidate.incoming else None,
+    }
+
+
+def _provider_dict(result: DiscoveryResult) -> dict[str, Any] | None:
+    p = result.provider
+    if p is None:
+        return None
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind.value,
+        "flags": sorted(flag.value for flag in p.flags),
+        "notes": list(p.notes),
+        "checked": p.checked,
+        "source_url": p.source_url,
+    }
+
+
+async def find_server(
+    email: str,
+    *,
+    discovery: DiscoveryOptions | None = None,
+    probe: ProbeOptions | None = None,
+    probing: bool = True,
+    on_source: Callable[[DiscoveryEvent], None] | None = None,
+    on_port: Callable[[PortReport], None] | None = None,
+) -> ServerSearch:
+    """Discover candidates for the address, then probe them (unless probing is False).
+
+    Raises InputError for a bad address. Without probing, the recommendation is discovery's best
+    candidate, unverified, on its stated port or else the first of probe.ports.
+    """
+    began = time.monotonic()
+    probe = probe or ProbeOptions()
+    found = await discover(email, options=discovery, progress=on_source)
+    if not found.candidates:
+        return ServerSearch(found, None, None, time.monotonic() - began)
+    if not probing:
+        best = found.candidates[0]
+        port = best.port if best.port is not None else probe.ports[0][0]
+        security = best.security or _security_for(port, probe)
+        unverified = _found(best, port, security, found.email, verified=False)
+        return ServerSearch(found, None, unverified, time.monotonic() - began)
+    probed = await probe_candidates(found.candidates, options=probe, progress=on_port)
+    recommended = None
+    if probed.recommended is not None and probed.recommended.candidate is not None:
+        r = probed.recommended
+        assert r.candidate is not None
+        recommended = _found(
+            r.candidate, r.port, r.security, found.email, verified=True, host=r.host
+        )
+    return ServerSearch(found, probed, recommended, time.monotonic() - began)
+
+
+def _found(
+    candidate: Candidate,
+    port: int,
+    security: Security,
+    email: str,
+    *,
+    verified: bool,
+    host: str | None = None,
+) -> FoundServer:
+    return FoundServer(
+        host=host or candidate.host,
+        port=port,
+        security=security,
+        # Sources that do not say (guesses, MX, SRV) leave the usual answer: the full address.
+        username=candidate.username or email,
+        source=candidate.source,
+        trusted=candidate.trusted,
+        verified=verified,
+        candidate=candidate,
+    )
+
+
+def _security_for(port: int, options: ProbeOptions) -> Security:
+    for known, security in options.ports:
+        if known == port:
+            return security
+    return Security.TLS if port == 465 else Security.STARTTLS
