@@ -15,6 +15,7 @@ import os
 import plistlib
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -405,16 +406,27 @@ def read_msmtp(result: ExportResult, tmp: Path, env: dict[str, str]):
     return values, {"tls": conf["tls"], "tls_starttls": conf["tls_starttls"]}
 
 
+def settle(path: Path) -> None:
+    """Postfix re-reads (300 ms at a time) a main.cf modified less than a second ago, in case
+    it is half written: date our freshly written files back a minute."""
+    past = time.time() - 60
+    os.utime(path, (past, past))
+
+
 def _postfix_dir(tmp: Path) -> Path:
     folder = tmp / "postfix"
     folder.mkdir(exist_ok=True)
     (folder / "main.cf").touch()
+    settle(folder / "main.cf")
+    if Path("/etc/postfix/master.cf").is_file():
+        (folder / "master.cf").write_bytes(Path("/etc/postfix/master.cf").read_bytes())
     return folder
 
 
 def read_postfix_main(result: ExportResult, tmp: Path, env: dict[str, str]):
     folder = _postfix_dir(tmp)
     (folder / "main.cf").write_bytes(result.data)
+    settle(folder / "main.cf")
     out = run(["postconf", "-c", str(folder), "-n"])
     conf = dict(line.split(" = ", 1) for line in out.splitlines())
     host, port = re.fullmatch(r"\[(.+)\]:(\d+)", conf["relayhost"]).groups()
