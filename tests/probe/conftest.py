@@ -54,13 +54,19 @@ def probe_lab() -> Iterator[Lab]:
 
 @pytest.fixture
 def make_host(probe_lab: Lab):
-    """make_host(p587=..., p465=..., p2525=..., p25=...) with lab scenario names."""
+    """make_host(p587=..., p465=..., p2525=..., p25=...) with lab scenario names.
 
-    def make(**scenarios: str) -> LabHost:
+    like=other_host reuses the other host's port numbers (on a new address), so one
+    ProbeOptions.ports mapping fits several hosts.
+    """
+
+    def make(like: LabHost | None = None, **scenarios: str) -> LabHost:
         ip = next(_ADDRESSES)
         endpoints = {}
         for std, _ in RECOMMENDED_PORTS:
-            endpoints[std] = probe_lab.start(scenarios.get(f"p{std}", "closed"), host=ip)
+            port = like.port(std) if like is not None else None
+            scenario = scenarios.get(f"p{std}", "closed")
+            endpoints[std] = probe_lab.start(scenario, host=ip, port=port)
         return LabHost(ip, endpoints, str(probe_lab.ca_file))
 
     return make
