@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,9 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_config_path
-
 from . import inputs
+from .app_state import (
+    CONFIG_DIR_ENV,
+    config_dir,
+    load_app_state,
+    refuse_secrets,
+    save_app_state,
+)
 from .atomic import (
     UnreadableFile,
     atomic_write_bytes,
@@ -57,10 +61,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CONFIG_DIR_ENV = "SMTPWIZARD_CONFIG_DIR"
 PROFILE_FORMAT = "smtpwizard-profile"
 PROFILE_VERSION = 1
-APP_STATE_VERSION = 1
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 80
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
@@ -75,8 +77,6 @@ _SERVER_KEYS = (
     "trusted_fingerprint",
 )
 _DIAGNOSIS_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-# A value under a key like these is a secret and never goes into a file we write.
-_SECRET_KEY = re.compile(r"(pass(word|wd|phrase)?|secret|token|api_?key)$", re.IGNORECASE)
 
 
 class ProfileError(SmtpWizardError):
@@ -172,11 +172,6 @@ class ProfileList(list[ProfileSummary]):
 
 
 # --- where files go -------------------------------------------------------------------------
-
-
-def config_dir() -> Path:
-    override = os.environ.get(CONFIG_DIR_ENV)
-    return Path(override).expanduser() if override else user_config_path("smtpwizard")
 
 
 def profiles_dir() -> Path:
@@ -418,7 +413,7 @@ def save_profile(profile: Profile) -> Path:
         # Written in the normalised form we read back (host in IDNA lower case, trimmed
         # names), so what is on disk is exactly what load_profile returns.
         data = _parse_profile(profile.to_dict()).to_dict()
-        _refuse_secrets(data, "profile")
+        refuse_secrets(data, "profile")
     except (ProfileError, ValueError) as exc:
         raise ProfileError(f"This profile cannot be saved: {exc}") from None
     path = profile_path(data["name"])
@@ -449,55 +444,3 @@ def delete_profile(name: str) -> None:
     except OSError as exc:
         raise ProfileError(_os_message("deleted", path, exc)) from None
     remove_stale_temp_files(path)
-
-
-# --- the GUI's own small state (window geometry and such) ------------------------------------
-
-
-def _app_state_path() -> Path:
-    return config_dir() / "app-state.json"
-
-
-def load_app_state() -> dict[str, Any]:
-    """The saved state, or {} when there is none or it is damaged (then moved aside)."""
-    path = _app_state_path()
-    if not path.exists():
-        return {}
-    try:
-        data = _read_json(path)
-        if not isinstance(data, dict) or not isinstance(data.get("state"), dict):
-            raise _Damaged("it does not hold an object called state")
-    except (_Damaged, OSError) as exc:
-        moved = move_aside(path)
-        log.warning("app state %s unreadable (%s); moved to %s", path, exc, moved)
-        return {}
-    state: dict[str, Any] = data["state"]
-    return state
-
-
-def save_app_state(state: dict[str, Any]) -> Path:
-    """Save JSON-compatible state atomically. Secret-looking values are refused (ValueError)."""
-    _refuse_secrets(state)
-    text = json.dumps({"version": APP_STATE_VERSION, "state": state}, indent=2, allow_nan=False)
-    data = text.encode("utf-8")
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError("The application state is too large to save.")
-    path = _app_state_path()
-    try:
-        atomic_write_bytes(path, data, mode=0o600)
-    except OSError as exc:
-        raise ProfileError(_os_message("saved", path, exc)) from None
-    return path
-
-
-def _refuse_secrets(value: object, path: str = "state") -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _SECRET_KEY.search(str(key)) and not isinstance(item, bool | None):
-                raise ValueError(
-                    f"{path}.{key} looks like a secret; secrets belong in the keychain."
-                )
-            _refuse_secrets(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _refuse_secrets(item, f"{path}[{index}]")

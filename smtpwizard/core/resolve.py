@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
-import dns.exception
-import dns.resolver
+if TYPE_CHECKING:
+    import dns.asyncresolver
+
+from .settings import ResolverConfig
+
+__all__ = ["Resolution", "ResolveError", "ResolverConfig", "resolve_host"]
 
 
 class ResolveError(Exception):
@@ -19,12 +23,6 @@ class ResolveError(Exception):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class ResolverConfig:
-    dns_server: tuple[str, int] | None = None  # (ip, port): resolve through this server
-    overrides: dict[str, str] = field(default_factory=dict)  # host -> IP, like curl --resolve
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +54,9 @@ async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: fl
 
 
 def make_resolver(server: tuple[str, int], timeout: float) -> dns.asyncresolver.Resolver:
+    # dnspython is imported only when a DNS server is named: it costs a tenth of a second.
+    import dns.asyncresolver
+
     resolver = dns.asyncresolver.Resolver(configure=False)
     resolver.nameservers = [server[0]]
     resolver.port = server[1]
@@ -67,6 +68,9 @@ def make_resolver(server: tuple[str, int], timeout: float) -> dns.asyncresolver.
 async def _resolve_with_server(
     host: str, server: tuple[str, int], timeout: float
 ) -> tuple[str, ...]:
+    import dns.exception
+    import dns.resolver
+
     resolver = make_resolver(server, timeout)
     found: list[str] = []
     missing = 0

@@ -33,6 +33,9 @@ RECOMMENDED_PORTS: tuple[tuple[int, Security], ...] = (
     (25, Security.STARTTLS),
 )
 
+# "Try the alternatives for me": the seed's order without 25, which most networks block.
+ALTERNATIVE_PORTS = RECOMMENDED_PORTS[:3]
+
 PORT_GUIDANCE: dict[int, str] = {
     587: "587 with STARTTLS: the standard port for sending mail from an app. Try this first.",
     465: "465 with SSL/TLS: use it when your provider asks for SSL, or when 587 is blocked.",
@@ -152,3 +155,9 @@ class Account:
             display_name=str(data.get("display_name") or ""),
             incoming=IncomingServer.from_dict(incoming) if incoming else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ResolverConfig:
+    dns_server: tuple[str, int] | None = None  # (ip, port): resolve through this server
+    overrides: dict[str, str] = field(default_factory=dict)  # host -> IP, like curl --resolve

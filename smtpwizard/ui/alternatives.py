@@ -10,13 +10,7 @@ import asyncio
 from collections.abc import Callable
 
 from ..core.check import CheckOptions, CheckResult, run_check
-from ..core.settings import Security, ServerSettings
-
-ALTERNATIVES: tuple[tuple[int, Security], ...] = (
-    (587, Security.STARTTLS),
-    (465, Security.TLS),
-    (2525, Security.STARTTLS),
-)
+from ..core.settings import ALTERNATIVE_PORTS, Security, ServerSettings
 
 
 async def try_alternatives(
@@ -24,7 +18,7 @@ async def try_alternatives(
     password: str | None,
     options: CheckOptions,
     progress: Callable[[object], None],
-    ports: tuple[tuple[int, Security], ...] = ALTERNATIVES,
+    ports: tuple[tuple[int, Security], ...] = ALTERNATIVE_PORTS,
 ) -> tuple[CheckResult | None, list[tuple[ServerSettings, CheckResult]]]:
     """Returns the full check of the best working alternative (or None) and every trial."""
     trials = [

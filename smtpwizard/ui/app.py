@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QApplication
 
 from .errors import install_excepthook
 from .state import WizardState
 from .theme import apply_base_style
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 def make_app() -> QApplication:
@@ -53,21 +55,32 @@ def demo_environment(state: WizardState) -> Iterator[Any]:
         demo.close()
 
 
-def run_gui(demo: bool = False, screenshots: Path | None = None) -> int:
+def run_gui(
+    demo: bool = False,
+    screenshots: Path | None = None,
+    on_first_paint: Callable[[], None] | None = None,
+) -> int:
+    """Open the wizard. The first page is painted before the event loop (qasync, asyncio) is
+    even imported: people see the window as early as possible."""
     if screenshots is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
-
     from .wizard import SetupWizard
 
-    make_app()
+    app = make_app()
     install_excepthook()
     state = WizardState()
-    stack = contextlib.ExitStack()
-    with stack:
+    with contextlib.ExitStack() as stack:
         if demo:
             stack.enter_context(demo_environment(state))
         wizard = SetupWizard(state)
+        if screenshots is None:
+            wizard.show()
+            app.processEvents()
+            if on_first_paint is not None:
+                on_first_paint()
+        import asyncio
+
+        import qasync
 
         async def main() -> int:
             loop = asyncio.get_running_loop()
@@ -83,7 +96,8 @@ def run_gui(demo: bool = False, screenshots: Path | None = None) -> int:
                     finished.set_result(int(code))
 
             wizard.finished.connect(on_finished)
-            wizard.show()
+            if not wizard.isVisible():
+                wizard.show()
             code = await finished
             return 0 if code in (0, 1) else 1
 
@@ -91,6 +105,8 @@ def run_gui(demo: bool = False, screenshots: Path | None = None) -> int:
 
 
 def _route_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    import asyncio
+
     exc = context.get("exception")
     if isinstance(exc, BaseException) and not isinstance(exc, asyncio.CancelledError):
         sys.excepthook(type(exc), exc, exc.__traceback__)

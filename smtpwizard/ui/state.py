@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..core.check import CheckResult
-from ..core.resolve import ResolverConfig
-from ..core.settings import IncomingServer, ServerSettings
+from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
+
+if TYPE_CHECKING:
+    from ..core.check import CheckResult
 
 
 @dataclass

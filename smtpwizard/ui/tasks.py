@@ -6,12 +6,14 @@ asyncio task (qasync's asyncSlot keeps none), so Back, Cancel or closing the win
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class TaskRunner(QObject):
 
     def start(self, make: Callable[[ProgressSink], Awaitable[Any]]) -> None:
         """Cancel whatever runs, then run make(progress_callback) on the running event loop."""
+        import asyncio  # here, not at import time: the first page paints before asyncio loads
+
         self.cancel()
         coroutine = make(self.progress.emit)
         task = asyncio.ensure_future(coroutine)

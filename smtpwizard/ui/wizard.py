@@ -9,7 +9,7 @@ from PySide6.QtCore import QByteArray, QSize
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
-from ..core.profiles import ProfileError, load_app_state, save_app_state
+from ..core.app_state import load_app_state, save_app_state
 from .page_ids import PageId
 from .pages.done_page import DonePage
 from .pages.email_page import EmailPage
@@ -69,7 +69,7 @@ class SetupWizard(QWizard):
         super().closeEvent(event)
 
     def _restore_geometry(self) -> None:
-        with contextlib.suppress(ProfileError, OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
             geometry = load_app_state().get("window_geometry")
             if isinstance(geometry, str):
                 self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
@@ -77,7 +77,7 @@ class SetupWizard(QWizard):
         self.resize(760, 600)
 
     def _save_geometry(self) -> None:
-        with contextlib.suppress(ProfileError, OSError):
+        with contextlib.suppress(OSError, ValueError):
             data = load_app_state()
             data["window_geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode()
             save_app_state(data)

@@ -127,11 +127,11 @@ def test_human_output_reads_as_steps_and_plain_words(lab, capsys, monkeypatch):
 
 def test_trust_fingerprint_and_resolve_flags(lab, capsys, monkeypatch):
     ep = lab.start("self_signed")
-    args = base_args(lab, ep) + ["--trust-fingerprint", ep.fingerprint, "--json"]
+    args = [*base_args(lab, ep), "--trust-fingerprint", ep.fingerprint, "--json"]
     status, out, _ = run_cli(args, capsys, ep.password, monkeypatch)
     assert status == 0, out
     mismatch = lab.start("hostname_mismatch")
-    args = base_args(lab, mismatch) + ["--json"]
+    args = [*base_args(lab, mismatch), "--json"]
     args[args.index("--host") + 1] = mismatch.tls_name
     args += ["--resolve", f"{mismatch.tls_name}:{mismatch.host}"]
     status, out, _ = run_cli(args, capsys, mismatch.password, monkeypatch)

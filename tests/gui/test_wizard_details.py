@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def test_pages_have_mnemonics_for_their_main_fields(wizard):
 def test_tab_order_on_the_sign_in_page_follows_the_form(qtbot, wizard):
     page = wizard.page_of(PageId.SIGN_IN)
     chain = [page.needs_login, page.username, page.password.edit, page.password.toggle]
-    for current, expected in zip(chain, chain[1:], strict=False):
+    for current, expected in itertools.pairwise(chain):
         assert current.nextInFocusChain() is expected or _next_focus(current) is expected
 
 

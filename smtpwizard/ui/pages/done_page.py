@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -14,12 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
 from ...core.settings import Account
 from ..settings_text import settings_card_text, settings_lines
 from ..theme import hint_label, wrap_label
-from ..widgets.exports_panel import ExportsPanel
 from .base import WizardPageBase
+
+if TYPE_CHECKING:
+    from ..widgets.exports_panel import ExportsPanel
 
 
 class DonePage(WizardPageBase):
@@ -56,7 +59,7 @@ class DonePage(WizardPageBase):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self._exports: ExportsPanel | None = None
+        self._exports: ExportsPanel | None = None  # built when first shown: it imports a lot
 
     def initializePage(self) -> None:
         state = self.state
@@ -74,6 +77,8 @@ class DonePage(WizardPageBase):
         self._build_exports()
 
     def _save_profile(self) -> None:
+        from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
+
         state = self.state
         assert state.settings is not None
         name = state.profile_name or state.email
@@ -99,6 +104,8 @@ class DonePage(WizardPageBase):
 
     def _build_exports(self) -> None:
         if self._exports is None:
+            from ..widgets.exports_panel import ExportsPanel
+
             self._exports = ExportsPanel()
             self.exports_layout.addWidget(self._exports)
         self._exports.set_account(self.state)

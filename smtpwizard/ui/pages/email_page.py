@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QRadioButton, QVBoxLayout
 
 from ...core.errors import InputError
-from ...core.inputs import parse_display_name, parse_email
 from ..page_ids import PageId
 from ..theme import error_label, hint_label
 from .base import WizardPageBase
@@ -65,6 +64,8 @@ class EmailPage(WizardPageBase):
             self.name.setText(self.state.name)
 
     def validatePage(self) -> bool:
+        from ...core.inputs import parse_display_name, parse_email
+
         try:
             address = parse_email(self.email.text())
             name = parse_display_name(self.name.text())

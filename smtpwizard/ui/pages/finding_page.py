@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,28 +15,24 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.diagnosis_catalogue import SECURITY_WORDS
-from ...core.discovery import DiscoveryEvent, DiscoveryOptions, SourceKind, SourceStatus
 from ..page_ids import PageId
-from ..search import PortEvent, SearchOutcome, find_settings
 from ..tasks import TaskRunner
 from ..theme import colours, hint_label, wrap_label
 from .base import WizardPageBase
 
-_SOURCE_MARKS = {
-    SourceStatus.FOUND: ("✓", "ok", "found your settings"),
-    SourceStatus.NOTHING: ("–", "muted", "nothing for this address"),
-    SourceStatus.FAILED: ("–", "muted", "nothing found there"),
-    SourceStatus.SKIPPED: ("–", "muted", "not needed"),
-    SourceStatus.PENDING: ("…", "muted", "not needed any more"),
+if TYPE_CHECKING:
+    from ...core.discovery import DiscoveryEvent
+    from ..search import PortEvent, SearchOutcome
+
+# Discovery (httpx, dnspython) is imported when the page is first shown, not at start-up.
+_STATUS_WORDS = {
+    "found": ("✓", "ok", "found your settings"),
+    "nothing": ("–", "muted", "nothing for this address"),
+    "failed": ("–", "muted", "nothing found there"),
+    "skipped": ("–", "muted", "not needed"),
+    "pending": ("…", "muted", "not needed any more"),
 }
-_SHOWN_SOURCES = (
-    SourceKind.PROVIDER_TABLE,
-    SourceKind.AUTOCONFIG,
-    SourceKind.ISPDB,
-    SourceKind.MX,
-    SourceKind.SRV,
-    SourceKind.GUESS,
-)
+_SHOWN_SOURCES = ("provider_table", "autoconfig", "ispdb", "mx", "srv", "guess")
 
 
 class FindingPage(WizardPageBase):
@@ -45,16 +41,9 @@ class FindingPage(WizardPageBase):
         self.setTitle("Finding your server")
         self.setSubTitle("We look in several places at once and test what we find.")
         self.sources_box = QGroupBox("Where we look")
-        grid = QGridLayout(self.sources_box)
-        self._source_rows: dict[SourceKind, tuple[QLabel, QLabel]] = {}
-        for row, kind in enumerate(_SHOWN_SOURCES):
-            mark, reason = QLabel("○"), hint_label()
-            title = QLabel(kind.label[0].upper() + kind.label[1:])
-            grid.addWidget(mark, row, 0)
-            grid.addWidget(title, row, 1)
-            grid.addWidget(reason, row, 2)
-            self._source_rows[kind] = (mark, reason)
-        grid.setColumnStretch(2, 1)
+        self._sources_grid = QGridLayout(self.sources_box)
+        self._sources_grid.setColumnStretch(2, 1)
+        self._source_rows: dict[str, tuple[QLabel, QLabel]] = {}
         self.ports_box = QGroupBox("Testing the connection")
         self.ports_grid = QGridLayout(self.ports_box)
         self.ports_grid.setColumnStretch(2, 1)
@@ -128,7 +117,25 @@ class FindingPage(WizardPageBase):
 
     # -- running -----------------------------------------------------------------------------
 
+    def _ensure_source_rows(self) -> None:
+        from ...core.discovery import SourceKind
+
+        if self._source_rows:
+            return
+        for row, value in enumerate(_SHOWN_SOURCES):
+            label = SourceKind(value).label
+            mark, reason = QLabel("○"), hint_label()
+            grid = self._sources_grid
+            grid.addWidget(mark, row, 0)
+            grid.addWidget(QLabel(label[0].upper() + label[1:]), row, 1)
+            grid.addWidget(reason, row, 2)
+            self._source_rows[value] = (mark, reason)
+
     def _start(self) -> None:
+        from ...core.discovery import DiscoveryOptions
+        from ..search import find_settings
+
+        self._ensure_source_rows()
         self.outcome = None
         self.confirm.hide()
         self.confirm.setChecked(False)
@@ -166,17 +173,20 @@ class FindingPage(WizardPageBase):
     # -- events ------------------------------------------------------------------------------
 
     def _progress(self, event: object) -> None:
+        from ...core.discovery import DiscoveryEvent
+        from ..search import PortEvent
+
         if isinstance(event, DiscoveryEvent):
             self._source_event(event)
         elif isinstance(event, PortEvent):
             self._port_event(event)
 
     def _source_event(self, event: DiscoveryEvent) -> None:
-        row = self._source_rows.get(event.kind)
+        row = self._source_rows.get(event.kind.value)
         if row is None or event.phase != "finished" or event.status is None:
             return
         mark, reason = row
-        symbol, colour, words = _SOURCE_MARKS[event.status]
+        symbol, colour, words = _STATUS_WORDS[event.status.value]
         mark.setText(symbol)
         mark.setStyleSheet(f"color: {colours()[colour]}; font-weight: bold;")
         # Plain words on screen; the technical reason (URLs, DNS names) in the tooltip.
@@ -205,6 +215,8 @@ class FindingPage(WizardPageBase):
         words.setText(event.words)
 
     def _finished(self, outcome: Any) -> None:
+        from ..search import SearchOutcome
+
         assert isinstance(outcome, SearchOutcome)
         self.outcome = outcome
         for mark, reason in self._source_rows.values():
@@ -231,11 +243,15 @@ class FindingPage(WizardPageBase):
         self.completeChanged.emit()
 
     def _failed(self, exc: object) -> None:
+        from ..search import SearchOutcome
+
         self.outcome = SearchOutcome.nothing(f"The search stopped with a problem: {exc}")
         self.result.setText(self.outcome.summary + " You can enter the settings yourself.")
         self.completeChanged.emit()
 
     def _cancelled(self) -> None:
+        from ..search import SearchOutcome
+
         self.outcome = SearchOutcome.nothing("You stopped the search.")
         self.result.setText("You stopped the search. Press Next to enter the settings yourself.")
         self.completeChanged.emit()

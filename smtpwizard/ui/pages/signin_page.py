@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout
 
-from ...core.credentials import KeychainStatus, keychain_status
 from ...core.errors import InputError
 from ...core.inputs import parse_email, parse_username
 from ..tasks import TaskRunner
@@ -86,10 +85,11 @@ class SignInPage(WizardPageBase):
         hint = username_hint(state)
         self.username_hint.setText(hint or "Usually your full email address.")
         self.remember.setEnabled(False)
+        from ...core.credentials import keychain_status
+
         self.keychain.start(lambda _progress: keychain_status())
 
     def _keychain_known(self, status: Any) -> None:
-        assert isinstance(status, KeychainStatus)
         self.state.keychain_available = status.available
         self.state.keychain_reason = status.reason
         self.remember.setEnabled(status.available and self.needs_login.isChecked())

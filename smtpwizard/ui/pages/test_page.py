@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from ...core.check import CheckOptions, CheckResult, planned_steps, run_check
-from ...core.credentials import credential_key, save_password
 from ...core.diagnosis_catalogue import SECURITY_WORDS
-from ...core.settings import ServerSettings
+from ...core.settings import ALTERNATIVE_PORTS, ServerSettings
 from ...core.steps import ProgressEvent, StepResult
-from ..alternatives import ALTERNATIVES, try_alternatives
 from ..tasks import TaskRunner
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
 from ..widgets.step_list import StepList
 from .base import WizardPageBase
+
+if TYPE_CHECKING:
+    from ...core.check import CheckOptions, CheckResult
 
 
 class TestPage(WizardPageBase):
@@ -80,7 +80,7 @@ class TestPage(WizardPageBase):
         self._started = 0.0
         self._alternatives_used = False
         # The seed's advice; tests map these onto the lab's ports.
-        self.alternative_ports = ALTERNATIVES
+        self.alternative_ports = ALTERNATIVE_PORTS
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -98,6 +98,8 @@ class TestPage(WizardPageBase):
     # -- running -----------------------------------------------------------------------------
 
     def options(self) -> CheckOptions:
+        from ...core.check import CheckOptions
+
         state = self.state
         return CheckOptions(
             ca_file=state.ca_file,
@@ -107,6 +109,8 @@ class TestPage(WizardPageBase):
         )
 
     def start_test(self) -> None:
+        from ...core.check import planned_steps, run_check
+
         settings = self.state.settings
         assert settings is not None
         self.state.last_result = None
@@ -130,6 +134,8 @@ class TestPage(WizardPageBase):
         )
 
     def start_alternatives(self) -> None:
+        from ..alternatives import try_alternatives
+
         settings = self.state.settings
         assert settings is not None
         self._alternatives_used = True
@@ -179,6 +185,8 @@ class TestPage(WizardPageBase):
             self._show_heading(event[1])
 
     def _finished(self, outcome: object) -> None:
+        from ...core.check import CheckResult
+
         if isinstance(outcome, tuple):  # from the alternatives
             result, tried = outcome
             if result is None:
@@ -268,6 +276,8 @@ class TestPage(WizardPageBase):
         settings = state.settings
         if not (state.remember_password and state.password and settings and settings.username):
             return
+        from ...core.credentials import credential_key, save_password
+
         key = credential_key(settings)
         password = state.password
         self.saver.start(lambda _progress: save_password(key, password))
