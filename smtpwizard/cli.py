@@ -70,8 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smtpwizard: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     except SmtpWizardError as exc:
-        print(f"smtpwizard: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        from .core.profiles import ProfileError
+
+        print(f"smtpwizard: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        # A profile that does not exist or cannot be read is bad input, like a bad --host.
+        return EXIT_USAGE if isinstance(exc, ProfileError) else EXIT_FAILED
     except KeyboardInterrupt:
         print("smtpwizard: stopped.", file=sys.stderr)
         return 130

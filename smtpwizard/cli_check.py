@@ -35,7 +35,12 @@ def add_check_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Connect to an SMTP server, secure the connection, sign in and optionally "
         "send a test message; explain any failure in plain words.",
     )
-    parser.add_argument("--host", required=True, help="server name; smtp://host:port is understood")
+    parser.add_argument("--host", help="server name; smtp://host:port is understood")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="test settings saved by the wizard (the password comes from the keychain)",
+    )
     parser.add_argument(
         "--port", help="port (587, 465, 2525 or 25); taken from --host if given there"
     )
@@ -70,6 +75,10 @@ def add_check_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    if args.profile is not None:
+        return _settings_from_profile(args)
+    if args.host is None:
+        fail_usage("Give the server with --host (or a saved profile with --profile).")
     parsed = parse_host(args.host)
     port = parse_port(args.port) if args.port is not None else parsed.port
     if port is None:
@@ -88,6 +97,26 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
         allow_insecure_auth=bool(args.allow_insecure_auth),
         trusted_fingerprint=fingerprint,
     )
+
+
+def _settings_from_profile(args: argparse.Namespace) -> ServerSettings:
+    from .core.profiles import load_profile
+
+    if args.host is not None:
+        fail_usage("Give either --profile or --host, not both.")
+    settings = load_profile(args.profile).server
+    changes: dict[str, object] = {}
+    if args.port is not None:
+        changes["port"] = parse_port(args.port)
+    if args.security is not None:
+        changes["security"] = args.security
+    if args.user is not None:
+        changes["username"] = parse_username(args.user) or None
+    if args.trust_fingerprint:
+        changes["trusted_fingerprint"] = parse_fingerprint(args.trust_fingerprint)
+    if not (args.password_env or args.password_stdin) and settings.username:
+        args.keyring = True  # what the wizard saved
+    return settings.with_changes(**changes) if changes else settings
 
 
 def run_check_command(args: argparse.Namespace) -> int:

@@ -242,3 +242,28 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(args, words):
     assert proc.returncode == 2, proc.stderr
     assert words in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.keychain
+@pytest.mark.skipif(not os.environ.get("SMTPWIZARD_TEST_KEYRING"), reason="needs with-keyring")
+def test_check_a_saved_profile_with_the_keychain_password(lab, capsys, tmp_path, monkeypatch):
+    from smtpwizard.core.credentials import credential_key, delete_password_sync, save_password_sync
+    from smtpwizard.core.profiles import Profile, save_profile
+    from smtpwizard.core.settings import Account, Security, ServerSettings
+
+    monkeypatch.setenv("SMTPWIZARD_CONFIG_DIR", str(tmp_path))
+    ep = lab.start("starttls_ok")
+    settings = ServerSettings(ep.host, ep.port, Security.STARTTLS, ep.username)
+    save_profile(Profile("work", settings, Account(ep.username)))
+    save_password_sync(credential_key(settings), ep.password)
+    try:
+        status = main(["check", "--profile", "work", "--ca-file", str(lab.ca_file), "--json"])
+        out, _ = capsys.readouterr()
+        assert status == 0, out
+        assert json.loads(out)["ok"] is True
+        assert ep.password not in out
+        status = main(["check", "--profile", "nope"])
+        _, err = capsys.readouterr()
+        assert status == 2 and "work" in err  # the message names the profiles that exist
+    finally:
+        delete_password_sync(credential_key(settings))

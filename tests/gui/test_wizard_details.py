@@ -169,3 +169,45 @@ def test_demo_walk_takes_a_screenshot_of_every_page(tmp_path):
         "06-done.png",
     ]
     assert all((folder / n).stat().st_size > 5000 for n in names)
+
+
+@needs_keyring
+@pytest.mark.keychain
+def test_a_saved_profile_is_reopened_and_tested_again(qtbot, qloop, lab, isolated_config):
+    from smtpwizard.core.credentials import credential_key, delete_password_sync
+    from smtpwizard.ui.state import WizardState
+    from smtpwizard.ui.wizard import SetupWizard
+
+    ep = lab.start("starttls_ok")
+    first = SetupWizard(WizardState(ca_file=str(lab.ca_file)))
+    qtbot.addWidget(first)
+    first.show()
+    fill_email(qtbot, first, ep.username, manual=True)
+    fill_server(qtbot, first, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, first, ep.username, ep.password, send_to=None)
+    page, result = wait_for_test(qtbot, first)
+    assert result.ok
+    qtbot.waitUntil(lambda: not page.saver.running, timeout=15000)
+    first.next()
+    qtbot.waitUntil(lambda: first.currentId() == PageId.DONE)
+    key = credential_key(page.state.settings)
+    first.close()
+
+    again = SetupWizard(WizardState(ca_file=str(lab.ca_file)))
+    qtbot.addWidget(again)
+    again.show()
+    email = again.page_of(PageId.EMAIL)
+    qtbot.waitUntil(lambda: email.saved_box.isVisible(), timeout=5000)
+    assert ep.host in email.saved.currentText()
+    email.reopen.click()
+    qtbot.waitUntil(lambda: again.currentId() == PageId.SIGN_IN, timeout=15000)
+    signin = again.page_of(PageId.SIGN_IN)
+    assert signin.password.text() == ep.password  # from the keychain, not from a file
+    assert signin.username.text() == ep.username
+    try:
+        signin.send_test.setChecked(False)
+        again.next()
+        _, retest = wait_for_test(qtbot, again)
+        assert retest.ok, retest.diagnosis
+    finally:
+        delete_password_sync(key)

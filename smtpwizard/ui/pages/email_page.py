@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QRadioButton, QVBoxLayout
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+)
 
 from ...core.errors import InputError
 from ..page_ids import PageId
+from ..tasks import TaskRunner
 from ..theme import error_label, hint_label
 from .base import WizardPageBase
 
@@ -48,20 +61,106 @@ class EmailPage(WizardPageBase):
                 "encrypted connection, and kept in your system's keychain if you wish."
             )
         )
+        self.saved_box = QGroupBox("Or test settings you saved before")
+        self.saved = QComboBox()
+        self.saved.setAccessibleName("Saved settings")
+        self.saved.setToolTip("Settings saved after an earlier successful test")
+        self.reopen = QPushButton("&Test these again")
+        self.reopen.setToolTip("Sign in and test the saved settings once more")
+        self.reopen.clicked.connect(self.reopen_selected)
+        self.saved_problem = error_label()
+        saved_row = QHBoxLayout()
+        saved_row.addWidget(self.saved, 1)
+        saved_row.addWidget(self.reopen)
+        saved_layout = QVBoxLayout(self.saved_box)
+        saved_layout.addLayout(saved_row)
+        saved_layout.addWidget(self.saved_problem)
+        self.saved_box.hide()
+        layout.addWidget(self.saved_box)
         layout.addStretch(1)
+        self.password_loader = TaskRunner(self)
+        self.password_loader.succeeded.connect(self._password_loaded)
+        self.password_loader.failed.connect(self._password_not_loaded)
+        self._reopened = False
         self.registerField("email*", self.email)
         self.email.textChanged.connect(self._clear_error)
+        self.email.textEdited.connect(self._typed_new_address)
         self.setTabOrder(self.name, self.email)
         self.setTabOrder(self.email, self.find_choice)
         self.setTabOrder(self.find_choice, self.manual)
+
+    def _typed_new_address(self) -> None:
+        self._reopened = False
 
     def _clear_error(self) -> None:
         self.email_error.hide()
 
     def initializePage(self) -> None:
+        self._reopened = False
         if self.state.email and not self.email.text():
             self.email.setText(self.state.email)
             self.name.setText(self.state.name)
+        # After the first paint: reading the saved profiles is not worth delaying the window.
+        QTimer.singleShot(0, self.list_saved)
+
+    def list_saved(self) -> None:
+        from ...core.profiles import list_profiles
+
+        try:
+            found = list_profiles()
+        except OSError:
+            return
+        self.saved.clear()
+        for summary in found:
+            words = f"{summary.name}  ({summary.host}, port {summary.port})"
+            self.saved.addItem(words, summary.name)
+        self.saved_box.setVisible(bool(found))
+        if found.problems:
+            self.saved_problem.setText(" ".join(p.message for p in found.problems))
+            self.saved_problem.show()
+
+    def reopen_selected(self) -> None:
+        from ...core.credentials import credential_key, load_password
+        from ...core.profiles import ProfileError, load_profile
+
+        name = self.saved.currentData()
+        if not name:
+            return
+        try:
+            profile = load_profile(str(name))
+        except ProfileError as exc:
+            self.saved_problem.setText(exc.message)
+            self.saved_problem.show()
+            return
+        state = self.state
+        state.email = profile.account.email
+        state.name = profile.account.display_name
+        state.settings = profile.server
+        state.incoming = profile.account.incoming
+        state.profile_name = profile.name
+        state.settings_source = "saved before"
+        state.last_result = None
+        self.email.setText(state.email)
+        self.name.setText(state.name)
+        self._reopened = True
+        self.reopen.setEnabled(False)
+        if profile.server.username:
+            key = credential_key(profile.server)
+            self.password_loader.start(lambda _progress: load_password(key))
+        else:
+            self._password_loaded(None)
+
+    def _password_loaded(self, password: Any) -> None:
+        self.state.password = password or ""
+        self.reopen.setEnabled(True)
+        self.wiz().next()
+
+    def _password_not_loaded(self, exc: object) -> None:
+        # Not fatal: the sign-in page asks for the password and says why it is empty.
+        self.state.password = ""
+        self.state.keychain_reason = getattr(exc, "message", str(exc))
+        self.reopen.setEnabled(True)
+        self.wiz().next()
 
     def validatePage(self) -> bool:
         from ...core.inputs import parse_display_name, parse_email
@@ -75,6 +174,9 @@ class EmailPage(WizardPageBase):
             (self.email if exc.field == "email" else self.name).setFocus()
             return False
         state = self.state
+        if self._reopened:
+            state.name = name
+            return True
         if address != state.email:
             state.settings = None
             state.last_result = None
@@ -83,4 +185,6 @@ class EmailPage(WizardPageBase):
         return True
 
     def nextId(self) -> int:
+        if self._reopened:
+            return int(PageId.SIGN_IN)
         return int(PageId.SERVER if self.manual.isChecked() else PageId.FINDING)
