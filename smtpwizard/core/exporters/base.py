@@ -174,4 +174,6 @@ class ExportResult:
     def text(self) -> str:
         if self.format.binary:
             raise ExportError(f"{self.format.title} is a binary file, not text.")
+        if self.data.startswith(b"\xff\xfe"):  # the Outlook PRF with non-ASCII names
+            return self.data[2:].decode("utf-16-le")
         return self.data.decode("utf-8")

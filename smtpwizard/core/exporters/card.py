@@ -99,10 +99,15 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
     return tuple(sections)
 
 
-def port_guidance(req: ExportRequest) -> tuple[str, ...]:
-    """The advice for this card's port first, then the alternatives."""
-    first = [PORT_GUIDANCE[req.port]] if req.port in PORT_GUIDANCE else []
-    return tuple(first + [text for port, text in PORT_GUIDANCE.items() if port != req.port])
+def port_guidance(req: ExportRequest) -> tuple[str | None, tuple[str, ...]]:
+    """(advice for this card's port when there is any, the other ports to try in order)."""
+    this_port = PORT_GUIDANCE.get(req.port)
+    others = tuple(text for port, text in PORT_GUIDANCE.items() if port != req.port)
+    return this_port, others
+
+
+def port_intro(req: ExportRequest) -> str:
+    return f"If port {req.port} is blocked on your network, try these instead, in this order:"
 
 
 def footer_text(req: ExportRequest) -> str:
@@ -124,8 +129,8 @@ th { width: 38%; font-weight: 600; background: #f3f6f9; }
 td .value { font-size: 12pt; }
 td .mono { font-family: "DejaVu Sans Mono", Consolas, Menlo, monospace; }
 td .hint { display: block; color: #555; font-size: 9.5pt; }
-ul.guidance { padding-left: 1.2em; }
-ul.guidance li:first-child { font-weight: 600; }
+p.this-port { font-weight: 600; }
+ul.guidance { padding-left: 1.2em; margin-top: 0.3em; }
 footer { margin-top: 2em; padding-top: 0.5em; border-top: 1px solid #d5d9de; color: #555;
   font-size: 9pt; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
@@ -157,8 +162,12 @@ def settings_card_html(req: ExportRequest) -> str:
                 f"{esc(row.value)}</span>{hint}</td></tr>"
             )
         parts.append("</table>")
-    parts += ["<h2>If sending does not work</h2>", '<ul class="guidance">']
-    parts += [f"<li>{esc(text)}</li>" for text in port_guidance(req)]
+    this_port, others = port_guidance(req)
+    parts.append("<h2>If sending does not work</h2>")
+    if this_port:
+        parts.append(f'<p class="this-port">{esc(this_port)}</p>')
+    parts += [f"<p>{esc(port_intro(req))}</p>", '<ul class="guidance">']
+    parts += [f"<li>{esc(text)}</li>" for text in others]
     parts += ["</ul>", f"<footer>{esc(footer_text(req))}</footer>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
@@ -192,7 +201,10 @@ def settings_json(req: ExportRequest) -> str:
             if incoming
             else None
         ),
-        "port_guidance": list(port_guidance(req)),
+        "port_guidance": {
+            "this_port": port_guidance(req)[0],
+            "alternatives": list(port_guidance(req)[1]),
+        },
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

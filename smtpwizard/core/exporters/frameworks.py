@@ -71,6 +71,7 @@ def symfony_dsn(req: ExportRequest) -> str:
 
 
 def django_settings(req: ExportRequest) -> str:
+    from_env = req.auth and req.password is None
     if req.password is not None:
         password = python_string(req.password)
     else:
@@ -78,8 +79,7 @@ def django_settings(req: ExportRequest) -> str:
     lines = [
         f"# Django email settings, made by smtpwizard; checked: {req.checked_text}.",
         "# Paste into settings.py (or import it from there).",
-        "import os",
-        "",
+        *(["import os", ""] if from_env else []),
         "EMAIL_BACKEND = 'django.core.mail.backends.smtp.EmailBackend'",
         f"EMAIL_HOST = {python_string(req.host)}",
         f"EMAIL_PORT = {req.port}",
