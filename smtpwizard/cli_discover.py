@@ -205,8 +205,10 @@ def port_line(report: PortReport, recommended: bool, *, with_host: bool = False)
         tail = f" {m['dash']} recommended" if recommended else ""
         other = "" if report.security is report.preferred else " (not the usual encryption here)"
         return f"{m['ok']} {where} {_mode(report.security)} works{ms}{other}{tail}"
-    if report.status is PortStatus.PENDING:
+    if report.status is PortStatus.PENDING and report.probing:
         return f"{m['wait']} {where} still waiting (pending)"
+    if report.status is PortStatus.PENDING:
+        return f"{m['dot']} {where} not tried: a better port answered first (pending)"
     if report.status is PortStatus.PLAINTEXT_ONLY:
         return (
             f"{m['warn']} {where}: answers only without encryption (plaintext only) "

@@ -9,6 +9,8 @@ Ranking is by position in ProbeOptions.ports (the seed's 587 STARTTLS, 465 SSL/T
 STARTTLS, 25 STARTTLS), then any port working only in its other mode. The answer is decided as
 soon as the best working option is certain: every option ranked above it has finished without
 working. Lower-ranked ports still running never delay it; they are reported as pending.
+Targets start in ranking order, each at most ProbeOptions.stagger after the one before it, or at
+once when that one has answered.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class ProbeRun:
             for rank, t in enumerate(self._targets)
         ]
         self._second_mode = [False] * len(self._targets)
+        self._started = [asyncio.Event() for _ in self._targets]
+        self._gave_up = [asyncio.Event() for _ in self._targets]
         self._semaphore = asyncio.Semaphore(self._options.concurrency)
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -215,7 +219,30 @@ class ProbeRun:
             except Exception:  # a broken listener must not stop the probes
                 log.exception("probe progress callback failed")
 
+    async def _turn(self, index: int) -> None:
+        """Start after the previous target started, once it has failed or `stagger` passed.
+
+        Like Happy Eyeballs (RFC 8305): a quick answer from a better port spares the others a
+        connection (and the CPU of their TLS setup); a quick failure starts the next at once.
+        """
+        if index == 0:
+            return
+        await self._started[index - 1].wait()
+        if self._options.stagger > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._options.stagger):
+                    await self._gave_up[index - 1].wait()
+
     async def _probe(self, index: int) -> None:
+        try:
+            await self._turn(index)
+            await self._attempts(index)
+        finally:
+            # Also on cancellation or the deadline, so later targets never wait for this one.
+            self._started[index].set()
+            self._gave_up[index].set()
+
+    async def _attempts(self, index: int) -> None:
         target = self._targets[index]
         security = target.security
         attempts: list[Attempt] = []
@@ -226,7 +253,10 @@ class ProbeRun:
                     return  # the deadline handler reports it
                 report = self._reports[index]
                 self._set(index, replace(report, probing=True, security=security))
+                self._started[index].set()
                 result = await self._attempt(target, security, remaining)
+            if not result.ok:
+                self._gave_up[index].set()
             attempts.append(Attempt(security, result.diagnosis.code, result.duration))
             other = _other_mode(result, security, [a.security for a in attempts])
             if other is None:

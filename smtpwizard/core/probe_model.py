@@ -37,6 +37,9 @@ class ProbeOptions:
     probe_timeout: deadline of one attempt (one port, one security mode).
     timeout: deadline of the whole probe; whatever runs then is stopped and reported as timed out.
     concurrency: attempts running at once (each holds one or two connections).
+    stagger: seconds a target waits after the one ranked before it started, unless that one
+      answers sooner (Happy Eyeballs style; Thunderbird spaces its probes 100 ms apart). 0 starts
+      everything at once.
     wait_all: return only once every port has finished (else as soon as the answer is certain).
     """
 
@@ -44,6 +47,7 @@ class ProbeOptions:
     probe_timeout: float = 8.0
     timeout: float = 15.0
     concurrency: int = 6
+    stagger: float = 0.1
     wait_all: bool = False
     ca_file: str | None = None
     resolver: ResolverConfig = field(default_factory=ResolverConfig)
@@ -57,7 +61,7 @@ class ProbeOptions:
             raise ValueError("ProbeOptions.ports lists a port twice")
         if any(not 1 <= port <= 65535 for port in numbers):
             raise ValueError("ProbeOptions.ports: ports are 1-65535")
-        if self.probe_timeout <= 0 or self.timeout <= 0:
+        if self.probe_timeout <= 0 or self.timeout <= 0 or self.stagger < 0:
             raise ValueError("ProbeOptions: timeouts must be positive")
         if self.concurrency < 1:
             raise ValueError("ProbeOptions.concurrency must be at least 1")

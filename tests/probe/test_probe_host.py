@@ -25,7 +25,7 @@ def run(host, **options):
 
 def test_silent_ports_never_delay_the_answer(make_host):
     host = make_host(p587="starttls_ok", p465="silent", p2525="closed", p25="silent")
-    result, took, events = run(host, probe_timeout=8.0, timeout=15.0)
+    result, took, events = run(host, probe_timeout=8.0, timeout=15.0, stagger=0.0)
 
     assert took < 1.5, f"the answer took {took:.2f} s although 587 works"
     assert result.decided and not result.complete
@@ -42,6 +42,24 @@ def test_silent_ports_never_delay_the_answer(make_host):
     assert host.all_idle()
     assert host.auth_attempts() == []
     assert any(e.port == host.port(465) and e.probing for e in events)
+
+
+def test_a_quick_answer_spares_the_other_ports_a_connection(make_host):
+    host = make_host(p587="starttls_ok", p465="silent", p2525="starttls_ok", p25="silent")
+    result, _, events = run(host, stagger=5.0)
+    assert result.recommended is not None and result.recommended.port == host.port(587)
+    assert host.all_idle()
+    assert [host.endpoints[p].connections for p in (465, 2525, 25)] == [0, 0, 0]
+    pending = result.report(host.port(465))
+    assert pending.status is PortStatus.PENDING and not pending.probing
+    assert {e.port for e in events if e.probing} == {host.port(587)}
+
+
+def test_a_quick_failure_starts_the_next_port_at_once(make_host):
+    host = make_host(p587="closed", p465="tls_ok")
+    result, took, _ = run(host, stagger=5.0)
+    assert result.recommended is not None and result.recommended.port == host.port(465)
+    assert took < 2.0
 
 
 def test_working_port_records_tls_extensions_and_latency(make_host):
@@ -66,7 +84,7 @@ def test_working_port_records_tls_extensions_and_latency(make_host):
 
 def test_only_2525_works(make_host):
     host = make_host(p2525="starttls_ok")
-    result, _, _ = run(host)
+    result, _, _ = run(host, wait_all=True)
     assert result.recommended is not None
     assert (result.recommended.port, result.recommended.security) == (host.port(2525), S)
     assert result.complete
@@ -210,7 +228,7 @@ def test_concurrency_is_bounded(make_host):
     result = asyncio.run(
         probe_host(
             host.ip,
-            options=host.options(concurrency=2, probe_timeout=0.5, timeout=5.0),
+            options=host.options(concurrency=2, probe_timeout=0.5, timeout=5.0, stagger=0.0),
             progress=progress,
         )
     )
