@@ -19,7 +19,16 @@ from .cli_common import (
     print_json,
 )
 from .core.errors import InputError, SmtpWizardError
-from .core.exporters import FORMATS, ExportError, ExportResult, render_export, write_export
+from .core.exporters import (
+    FORMATS,
+    ExportError,
+    ExportResult,
+    IncomingServerMissing,
+    PasswordNotSupported,
+    get_format,
+    render_export,
+    write_export,
+)
 from .core.inputs import parse_display_name, parse_email, parse_host, parse_port, parse_username
 from .core.settings import Account, IncomingProtocol, IncomingServer, Security, ServerSettings
 
@@ -96,6 +105,11 @@ def run_export(args: argparse.Namespace) -> int:
         return _write(result, args.output)
     except (UsageError, InputError, ExportError) as exc:
         message = exc.message if isinstance(exc, InputError | ExportError) else str(exc)
+        if isinstance(exc, IncomingServerMissing):
+            message += (
+                " Give it with --incoming-host HOST (and --incoming-protocol imap|pop3, "
+                "--incoming-port, --incoming-security when they differ from IMAP on 993)."
+            )
         print(f"smtpwizard: {message}", file=sys.stderr)
         return EXIT_USAGE
     except SmtpWizardError as exc:  # a profile or keychain problem the user can act on
@@ -137,6 +151,9 @@ def _render(args: argparse.Namespace) -> ExportResult:
             fail_usage(f"--checked-on takes a date like 2026-11-01, not {args.checked_on!r}.")
     password = None
     given = args.password_env or args.password_stdin or args.keyring
+    fmt = get_format(args.format)  # an unknown format or one without passwords: say so first
+    if args.include_password and not fmt.can_carry_password:
+        raise PasswordNotSupported(f"{fmt.title} cannot carry a password. {fmt.sign_in_note}")
     if args.include_password:
         key = None
         if settings.username:
