@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 CHILD = {
@@ -56,7 +57,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    env.setdefault("SMTPWIZARD_CONFIG_DIR", "/tmp/smtpwizard-bench-config")
+    env.setdefault("SMTPWIZARD_CONFIG_DIR", tempfile.mkdtemp(prefix="smtpwizard-bench-"))
     for kind in CHILD:  # warm the disk cache once, as a user's second start would be
         sample(kind, env)
     times: dict[str, list[float]] = {kind: [] for kind in CHILD}
