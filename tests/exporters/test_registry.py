@@ -172,3 +172,10 @@ def test_insecure_auth_is_only_written_when_the_user_allowed_it() -> None:
         "postfix-main-cf", *sample(Security.NONE, allow_insecure_auth=True)
     ).text
     assert "smtp_sasl_security_options = noanonymous" in postfix
+
+
+def test_docs_list_every_format() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "exports.md").read_text()
+    for fmt in FORMATS:
+        assert f"| `{fmt.id}` |" in docs, fmt.id
+        assert f"`{fmt.file_name_for(render_request_stub())}`" in docs, fmt.id
