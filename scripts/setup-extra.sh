@@ -9,7 +9,11 @@ cd "$(dirname "$0")/.."
 if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok installed"; then
     if [ "$(id -u)" = 0 ]; then
         echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+        install=(apt-get install -y -qq --no-install-recommends postfix)
+        if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null 2>&1; then
+            apt-get update -qq  # a fresh machine may have no package lists yet
+            DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null
+        fi
     else
         echo "setup-extra: postfix is missing; please run (it will ask nothing with this preseed):" >&2
         echo "  echo 'postfix postfix/main_mailer_type select No configuration' | sudo debconf-set-selections" >&2
