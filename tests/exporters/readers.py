@@ -17,6 +17,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -452,9 +453,10 @@ def read_postfix_sasl(result: ExportResult, tmp: Path, env: dict[str, str]):
 def read_git(result: ExportResult, tmp: Path, env: dict[str, str]):
     out = run(["git", "config", "-f", str(save(result, tmp)), "--list", "-z"])
     conf = dict(item.split("\n", 1) for item in out.split("\0") if item)
-    from email.utils import parseaddr
 
-    name, address = parseaddr(conf["sendemail.from"])
+    # As git send-email's sanitize_address splits it: the name is all before the first '<'.
+    name, address = re.fullmatch(r"(.*?)\s*<(.*)>", conf["sendemail.from"]).groups()
+    name = str(make_header(decode_header(name)))  # a name git would mangle is RFC 2047-encoded
     values = {
         "host": conf["sendemail.smtpserver"],
         "port": int(conf["sendemail.smtpserverport"]),

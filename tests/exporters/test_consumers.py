@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -185,3 +186,57 @@ def test_swaks_sends_with_the_values_on_the_settings_card(
         ]
     )  # fmt: skip
     assert_delivered(ep, subject, from_header=False)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_symfony_mailer_sends_through_the_exported_dsn(
+    lab: Lab, scenario: str, tmp_path: Path
+) -> None:
+    """Debian's Symfony Mailer is 5.4: it ignores require_tls/auto_tls (7.x), so this proves the
+    scheme, host, port and the URL-encoded credentials."""
+    require("php")
+    ep = lab.start(scenario)
+    path = save(render_export("symfony-dsn", *settings_for(ep)), tmp_path)
+    subject = _subject("symfony", ep)
+    php = ["php", "-d", f"openssl.cafile={lab.ca_file}", str(HERE / "php" / "symfony_send.php")]
+    env = {"SMTP_PASSWORD": quote(PASSWORD, safe="")}  # the export says: URL-encoded
+    run([*php, str(path), RCPT, subject, SENDER, NAME], env=env)
+    assert_delivered(ep, subject)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_rails_mail_gem_sends_with_the_exported_smtp_settings(
+    lab: Lab, scenario: str, tmp_path: Path
+) -> None:
+    """The mail gem is what Action Mailer delivers with; Debian's 2.7 predates enable_starttls
+    (2.8) and falls back to STARTTLS-when-offered, which the lab then requires."""
+    require("ruby")
+    ep = lab.start(scenario)
+    path = save(render_export("rails", *settings_for(ep)), tmp_path)
+    subject = _subject("rails", ep)
+    env = {"SSL_CERT_FILE": str(lab.ca_file), "SMTP_PASSWORD": PASSWORD}
+    run(["ruby", str(HERE / "ruby" / "send_rails.rb"), str(path), RCPT, subject], env=env)
+    assert_delivered(ep, subject)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_git_send_email_with_the_exported_config(lab: Lab, scenario: str, tmp_path: Path) -> None:
+    """The export is git's global config here; the password is in it (include_password), since
+    the default hands it to git's credential helper instead."""
+    require("git")
+    ep = lab.start(scenario)
+    result = render_export(
+        "git-send-email", *settings_for(ep), include_password=True, password=PASSWORD
+    )
+    config = save(result, tmp_path)
+    subject = _subject("git-send-email", ep)
+    message = tmp_path / "message.eml"
+    message.write_text(f"Subject: {subject}\n\nsent by the export test\n")
+    env = {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+    # Every git user has an identity; git send-email refuses to run without one.
+    for who in ("AUTHOR", "COMMITTER"):
+        env |= {f"GIT_{who}_NAME": "Test", f"GIT_{who}_EMAIL": "test@lab.test"}
+    command = ["git", "send-email", "--to", RCPT, "--confirm=never", "--suppress-cc=all"]
+    command += ["--smtp-ssl-cert-path", str(lab.ca_file), "--no-validate", str(message)]
+    run(command, env=env)
+    assert_delivered(ep, subject)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import shlex
 
 from ..settings import Security
 from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
-from .escaping import gitconfig_value, mailbox, msmtp_value, refuse_line_breaks
+from .escaping import gitconfig_value, msmtp_value, refuse_line_breaks
 
 __all__ = ["FORMATS", "keychain_command"]
 
@@ -123,6 +124,18 @@ def postfix_sasl_passwd(req: ExportRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _git_from(display_name: str, address: str) -> str:
+    """git send-email quotes or RFC 2047-encodes the name itself (sanitize_address): give it the
+    bare name. It splits at the first '<' and does not escape '"' in ASCII names, so a name with
+    either is handed over as an encoded word, which git passes through untouched."""
+    if not display_name:
+        return address
+    if any(char in display_name for char in '"<>'):
+        encoded = base64.b64encode(display_name.encode("utf-8")).decode("ascii")
+        return f"=?UTF-8?B?{encoded}?= <{address}>"
+    return f"{display_name} <{address}>"
+
+
 def git_send_email(req: ExportRequest) -> str:
     lines = [
         f"# git send-email, made by smtpwizard; checked: {req.checked_text}.",
@@ -137,7 +150,7 @@ def git_send_email(req: ExportRequest) -> str:
         lines.append(f"\tsmtpUser = {gitconfig_value(req.username, 'username')}")
         if req.password is not None:
             lines.append(f"\tsmtpPass = {gitconfig_value(req.password, 'password')}")
-    lines.append(f"\tfrom = {gitconfig_value(mailbox(req.display_name, req.email), 'email')}")
+    lines.append(f"\tfrom = {gitconfig_value(_git_from(req.display_name, req.email), 'email')}")
     return "\n".join(lines) + "\n"
 
 
