@@ -179,3 +179,11 @@ def test_docs_list_every_format() -> None:
     for fmt in FORMATS:
         assert f"| `{fmt.id}` |" in docs, fmt.id
         assert f"`{fmt.file_name_for(render_request_stub())}`" in docs, fmt.id
+
+
+def test_write_export_expands_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    written = write_export(render_export("msmtp", *sample()), "~/.msmtprc")
+    assert written == tmp_path / ".msmtprc" and written.is_file()

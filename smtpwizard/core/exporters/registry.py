@@ -109,7 +109,7 @@ def render_export(
 
 def write_export(result: ExportResult, path: str | os.PathLike[str]) -> Path:
     """Write atomically; a file holding a password is created 0600 from its first byte."""
-    target = Path(path)
+    target = Path(path).expanduser()
     if target.is_dir():
         target = target / result.file_name
     try:
