@@ -95,8 +95,8 @@ TABLE: dict[str, dict[Security, dict[str, object]]] = {
     },
     "postfix-main-cf": {
         N: {"smtp_tls_security_level": "may", "smtp_tls_wrappermode": None},
-        S: {"smtp_tls_security_level": "encrypt", "smtp_tls_wrappermode": None},
-        T: {"smtp_tls_security_level": "encrypt", "smtp_tls_wrappermode": "yes"},
+        S: {"smtp_tls_security_level": "secure", "smtp_tls_wrappermode": None},
+        T: {"smtp_tls_security_level": "secure", "smtp_tls_wrappermode": "yes"},
     },
     "git-send-email": {
         N: {"smtpEncryption": None},

@@ -90,7 +90,13 @@ def postfix_main_cf(req: ExportRequest) -> str:
             f"smtp_tls_fingerprint_cert_match = {fingerprint}",
         ]
     else:
-        lines.append("smtp_tls_security_level = encrypt")
+        # "secure", not the reference's "encrypt": encrypt alone never checks who answers, and
+        # smtpwizard verifies certificates by default. The relay's name (the nexthop) must match.
+        lines += [
+            "smtp_tls_security_level = secure",
+            "# The trusted authorities: /etc/ssl/certs on Debian and Ubuntu; adjust elsewhere.",
+            "smtp_tls_CApath = /etc/ssl/certs",
+        ]
     if req.security is Security.TLS:
         lines.append("smtp_tls_wrappermode = yes")  # port 465 speaks TLS from the first byte
     return "\n".join(lines) + "\n"
