@@ -183,7 +183,8 @@ class Web:
         self.routes: dict[tuple[str, str, str], Route] = {}
         self.requests: list[SeenRequest] = []
         self.request_seen = threading.Event()
-        self.client_closed = threading.Event()
+        self.hang_started = threading.Event()  # a request reached a hang=True route
+        self.client_closed = threading.Event()  # ... and its client went away
         self.stopping = threading.Event()
         self._https = _HttpServer((LOOPBACK, 0), _web_handler(self, "https"), server_context)
         self._http = _HttpServer((LOOPBACK, 0), _web_handler(self, "http"), None)
@@ -256,6 +257,7 @@ def _web_handler(web: Web, scheme: str) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             if route.hang:
+                web.hang_started.set()
                 self._wait_for_client_to_leave()
                 return
             if route.delay and web.stopping.wait(route.delay):
@@ -306,3 +308,50 @@ def repeated(chunk: bytes, total: int) -> Callable[[], Iterator[bytes]]:
             sent += len(chunk)
 
     return generate
+
+
+class SilentTcp:
+    """Accepts connections and never says a word (a TLS handshake that never completes).
+
+    Records when a client connected and when that client went away (EOF or reset)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind((LOOPBACK, 0))
+        self._sock.listen()
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self.connected = threading.Event()
+        self.client_closed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                self.connected.set()
+                conn.settimeout(0.05)
+                while not self._stopping.is_set():
+                    try:
+                        if not conn.recv(4096):
+                            break
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        break
+                self.client_closed.set()
+
+    def __enter__(self) -> SilentTcp:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._thread.join(2)
+        self._sock.close()

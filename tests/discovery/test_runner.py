@@ -18,7 +18,7 @@ from smtpwizard.core.errors import InputError
 from smtpwizard.core.settings import IncomingProtocol, Security
 
 from .conftest import DiscoveryLab, client_config
-from .servers import Route
+from .servers import Route, SilentTcp
 
 AC = "/mail/config-v1.1.xml"
 
@@ -398,7 +398,7 @@ async def test_cancel_stops_everything_quickly_and_closes_connections(lab: Disco
     lab.web.route(f"https://autoconfig.hang.test{AC}", Route(hang=True))
     lab.zone.silent.add("hang.test")
     task = asyncio.create_task(discover("a@hang.test", options=lab.options(timeout=30.0)))
-    assert await asyncio.to_thread(lab.web.request_seen.wait, 5)
+    assert await asyncio.to_thread(lab.web.hang_started.wait, 5)
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -408,3 +408,20 @@ async def test_cancel_stops_everything_quickly_and_closes_connections(lab: Disco
     assert await asyncio.to_thread(lab.web.client_closed.wait, 1.0)
     leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert leftovers == []
+
+
+async def test_cancel_during_a_tls_handshake_closes_the_socket(lab: DiscoveryLab) -> None:
+    lab.host("autoconfig.hang.test")
+    with SilentTcp() as silent:
+        options = lab.options(
+            sources=only(SourceKind.AUTOCONFIG), web_ports=(silent.port, lab.web.http_port)
+        )
+        task = asyncio.create_task(discover("a@hang.test", options=options))
+        assert await asyncio.to_thread(silent.connected.wait, 5)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - started < 1.0
+        # closed now, not whenever the garbage collector gets to it
+        assert await asyncio.to_thread(silent.client_closed.wait, 1.0)

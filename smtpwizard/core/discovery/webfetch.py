@@ -19,6 +19,7 @@ from ..errors import InputError
 from .dns import Resolver
 from .domains import base_domain
 from .model import DiscoveryOptions
+from .transport import TrackingTransport
 
 __all__ = ["FetchError", "FetchResult", "WebFetcher"]
 
@@ -63,13 +64,13 @@ class WebFetcher:
                     f"The certificate authority file {options.ca_file!r} could not be used: {exc}",
                     "ca_file",
                 ) from exc
-        # No keep-alive: connections are made to an IP we chose for one host name; reusing one
-        # for another name at the same address would skip that name's certificate check.
+        # No keep-alive (see TrackingTransport): connections are made to an IP we chose for one
+        # host name; reusing one for another name would skip that name's certificate check.
+        self.transport = TrackingTransport(context)
         self._client = httpx.AsyncClient(
-            verify=context,
+            transport=self.transport,
             follow_redirects=False,
             trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": _USER_AGENT, "Accept": "application/xml, text/xml"},
         )
 
