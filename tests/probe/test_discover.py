@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from collections.abc import Iterator
 
@@ -245,3 +246,47 @@ def test_trusted_host_other_ports_before_the_guess(make_host):
     assert result.report(guessed.port(587), guessed.ip).status is PortStatus.WORKING
     assert trusted.auth_attempts() == [] and guessed.auth_attempts() == []
     assert trusted.all_idle() and guessed.all_idle()
+
+
+def test_provider_notes_and_trust_without_probing(make_host, dns, capsys):
+    host = make_host()
+    status = main(cli_args(dns, host, "anna@gmail.com", "--no-probe", "--json"))
+    out, _ = capsys.readouterr()
+    assert status == 0
+    data = json.loads(out)
+    assert data["provider"]["id"] == "gmail"
+    assert "app_password_required" in data["provider"]["flags"]
+    assert any("app password" in note for note in data["notes"])
+    assert data["recommended"] == {
+        "host": "smtp.gmail.com",
+        "port": 587,
+        "security": "starttls",
+        "username": "anna@gmail.com",
+        "source": "provider_table",
+        "trusted": True,
+        "verified": False,
+    }
+    assert data["incoming"]["host"] == "imap.gmail.com"
+
+    status = main(cli_args(dns, host, "anna@gmail.com", "--no-probe"))
+    out, _ = capsys.readouterr()
+    assert status == 0
+    assert "Provider: Gmail" in out
+    assert "Note: Gmail does not accept your normal Google password" in out
+    assert "1. smtp.gmail.com:587 STARTTLS — our built-in list (trusted)" in out
+    assert "(our built-in list, not tested (--no-probe))." in out
+
+
+def test_provider_server_unreachable_exits_1_with_the_reasons(make_host, dns, capsys):
+    # smtp.gmail.com resolves (through the lab DNS) to a lab address where nothing listens.
+    host = make_host()
+    dns.zone.add("smtp.gmail.com", "A", host.ip)
+    status = main(cli_args(dns, host, "anna@gmail.com", "--timeout", "3"))
+    out, _ = capsys.readouterr()
+    assert status == 1
+    # Nothing listens there in the lab (a local mail server on 0.0.0.0 would still fail: its
+    # certificate is not for smtp.gmail.com).
+    for port in (587, 465):
+        assert re.search(rf"^  (✗|!) smtp\.gmail\.com {port}: ", out, re.M), out
+    assert "Nothing works" in out
+    assert "Note: Gmail does not accept your normal Google password" in out
