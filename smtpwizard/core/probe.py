@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import diagnosis as dx
@@ -37,8 +37,8 @@ from .probe_model import (
     ProbeResult,
     Recommendation,
 )
+from .probe_outcome import finished_report, other_mode
 from .settings import Security, ServerSettings
-from .steps import StepName, StepStatus
 
 if TYPE_CHECKING:
     from .discovery.model import Candidate
@@ -258,9 +258,9 @@ class ProbeRun:
             if not result.ok:
                 self._gave_up[index].set()
             attempts.append(Attempt(security, result.diagnosis.code, result.duration))
-            other = _other_mode(result, security, [a.security for a in attempts])
+            other = other_mode(result, security, [a.security for a in attempts])
             if other is None:
-                self._set(index, _finished_report(self._reports[index], result, attempts))
+                self._set(index, finished_report(self._reports[index], result, attempts))
                 return
             security = other
             self._second_mode[index] = True
@@ -277,64 +277,6 @@ class ProbeRun:
             limits=self._options.limits,
         )
         return await run_check(settings, options=options)
-
-
-def _other_mode(result: CheckResult, tried: Security, already: list[Security]) -> Security | None:
-    """The mode the check says this port speaks instead, if we have not tried it yet."""
-    if result.diagnosis.code != "wrong_security" or not result.diagnosis.suggestion:
-        return None
-    suggested = result.diagnosis.suggestion.get("security")
-    try:
-        other = Security(str(suggested))
-    except ValueError:
-        return None
-    if other is tried or other in already or other is Security.NONE:
-        return None
-    return other
-
-
-def _plaintext_only(result: CheckResult) -> bool:
-    """Greeting and EHLO fine, but no STARTTLS offered (or no encryption asked for)."""
-    steps = {step.name: step.status for step in result.steps}
-    if result.settings.security is Security.NONE:
-        return result.ok
-    return (
-        result.diagnosis.code == "starttls_unavailable"
-        and steps.get(StepName.EHLO) is StepStatus.OK
-        and "starttls" not in result.server.extensions
-    )
-
-
-def _finished_report(
-    report: PortReport, result: CheckResult, attempts: list[Attempt]
-) -> PortReport:
-    security = result.settings.security
-    if result.ok and security is not Security.NONE:
-        status = PortStatus.WORKING
-    elif _plaintext_only(result):
-        status, security = PortStatus.PLAINTEXT_ONLY, Security.NONE
-    else:
-        status = PortStatus.FAILED
-    tls = result.tls
-    certificate = result.certificate_seen
-    if certificate is None and tls is not None and tls.certificate is not None:
-        certificate = tls.certificate.to_dict()
-    return replace(
-        report,
-        status=status,
-        security=security,
-        probing=False,
-        diagnosis=None if status is PortStatus.WORKING else result.diagnosis,
-        latency=result.duration if status is PortStatus.WORKING else None,
-        address=result.server.address,
-        banner=result.server.banner,
-        extensions=MappingProxyType(dict(result.server.extensions)),
-        auth_mechanisms=tuple(result.server.auth_mechanisms),
-        tls_version=tls.version if tls else None,
-        tls_cipher=tls.cipher if tls else None,
-        certificate=MappingProxyType(certificate) if certificate else None,
-        attempts=tuple(attempts),
-    )
 
 
 # -- entry points ----------------------------------------------------------------------------
