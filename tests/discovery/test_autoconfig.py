@@ -249,3 +249,17 @@ async def test_http_redirect_to_https_is_followed_but_stays_untrusted(lab: Disco
     assert best.source is SourceKind.AUTOCONFIG_HTTP
     assert not best.trusted  # the first hop could have been altered
     assert "moved.xml" in best.detail
+
+
+async def test_plain_http_has_its_own_deadline_after_https(lab: DiscoveryLab) -> None:
+    lab.host("autoconfig.plain.test")
+    lab.web.route("http://autoconfig.plain.test/mail/config-v1.1.xml", Route(hang=True))
+    options = lab.options(
+        sources=HTTP_BOTH, source_timeouts={SourceKind.AUTOCONFIG_HTTP: 0.4}, timeout=5.0
+    )
+    started = time.monotonic()
+    result = await discover("a@plain.test", options=options)
+    assert time.monotonic() - started < 1.5
+    report = result.report(SourceKind.AUTOCONFIG_HTTP)
+    assert report.status is SourceStatus.FAILED
+    assert report.reason == "no answer within 0.4 s"

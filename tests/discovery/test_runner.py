@@ -310,6 +310,7 @@ async def test_idn_domain_uses_the_ascii_form_on_the_wire(lab: DiscoveryLab) -> 
     assert result.domain == "xn--bcher-kva.test"
     assert result.best is not None and result.best.host == "smtp.xn--bcher-kva.test"
     assert lab.web.seen(host="autoconfig.xn--bcher-kva.test")
+    assert not lab.dns.asked("xn--bcher-kva.test", "MX")  # MX and guesses were switched off
 
 
 # ---------------------------------------------------------------- timing, deadlines, progress

@@ -39,10 +39,14 @@ async def http_autoconfig_source(ctx: SourceContext) -> SourceOutcome:
         before = await asyncio.shield(https)
         if before.status is SourceStatus.FOUND:
             return SourceOutcome(SourceStatus.SKIPPED, "not needed: found over https")
-    async with asyncio.timeout(ctx.options.source_timeout(SourceKind.AUTOCONFIG_HTTP)):
-        return await autoconfig_for(
-            ctx, ctx.domain, source=SourceKind.AUTOCONFIG_HTTP, scheme="http"
-        )
+    limit = ctx.options.source_timeout(SourceKind.AUTOCONFIG_HTTP)
+    try:
+        async with asyncio.timeout(limit):
+            return await autoconfig_for(
+                ctx, ctx.domain, source=SourceKind.AUTOCONFIG_HTTP, scheme="http"
+            )
+    except TimeoutError:
+        return SourceOutcome(SourceStatus.FAILED, f"no answer within {limit:g} s")
 
 
 async def autoconfig_for(

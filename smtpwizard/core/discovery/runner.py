@@ -105,7 +105,9 @@ async def discover(
     durations: dict[SourceKind, float] = {}
     tasks: dict[asyncio.Task[SourceOutcome], SourceKind] = {}
     async with WebFetcher(options, resolver) as fetcher:
-        mx_lookup = loop.create_task(resolver.mx(domain))
+        mx_lookup = loop.create_task(
+            resolver.mx(domain) if {SourceKind.MX, SourceKind.GUESS} & set(enabled) else _no_mx()
+        )
         ctx = SourceContext(address, domain, options, resolver, fetcher, mx_lookup)
         for kind in enabled:
             ctx.finished[kind] = loop.create_future()
@@ -154,6 +156,10 @@ async def discover(
             reports.append(report)
             emit(DiscoveryEvent(kind, "finished", report.status, report.reason, elapsed()))
     return _result(address, domain, outcomes, tuple(reports), elapsed())
+
+
+async def _no_mx() -> DnsAnswer[MxRecord]:
+    return DnsAnswer(reason="not asked")
 
 
 def _enabled(kind: SourceKind, options: DiscoveryOptions) -> bool:
