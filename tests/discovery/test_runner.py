@@ -78,6 +78,9 @@ async def test_guesses_alone_only_names_that_exist(lab: DiscoveryLab) -> None:
     ]
     assert "smtp.acme.test does not exist in DNS" in result.report(SourceKind.GUESS).reason
     assert result.candidates[0].to_settings() is None
+    pinned = lab.options(sources=only(SourceKind.GUESS), resolve={"smtp.acme.test": "127.0.0.9"})
+    result = await discover("bo@acme.test", options=pinned)
+    assert result.candidates[0].host == "smtp.acme.test"
 
 
 # ---------------------------------------------------------------- priority rules

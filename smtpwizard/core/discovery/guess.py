@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from .dns import DnsAnswer
 from .model import Candidate, SourceKind, SourceStatus
 from .providers import match_mx
 from .source import SourceContext, SourceOutcome
@@ -27,7 +28,7 @@ async def guess_source(ctx: SourceContext) -> SourceOutcome:
     mx = await ctx.mx()
     mx_host = next((record.host for record in mx.records if record.host), None)
     hosts = guess_hosts(ctx.domain, mx_host)
-    answers = await asyncio.gather(*(ctx.resolver.addresses(host) for host in hosts))
+    answers = await asyncio.gather(*(_addresses(ctx, host) for host in hosts))
     candidates: list[Candidate] = []
     reasons: list[str] = []
     failed = False
@@ -54,3 +55,9 @@ async def guess_source(ctx: SourceContext) -> SourceOutcome:
         return SourceOutcome(SourceStatus.FOUND, "; ".join(reasons), tuple(candidates))
     status = SourceStatus.FAILED if failed else SourceStatus.NOTHING
     return SourceOutcome(status, "; ".join(reasons))
+
+
+async def _addresses(ctx: SourceContext, host: str) -> DnsAnswer[str]:
+    # A name pinned with resolve (like curl --resolve) exists for us whatever DNS says.
+    pinned = ctx.options.resolve.get(host)
+    return DnsAnswer((pinned,)) if pinned else await ctx.resolver.addresses(host)
