@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,7 +114,23 @@ def make_client_context(ca_file: str | None, *, pinned: bool) -> ssl.SSLContext:
 
     A pinned context does not verify the chain (the user has explicitly accepted exactly one
     certificate); the caller MUST compare the peer's fingerprint before sending anything.
+    Contexts are shared: loading the system's certificate store costs ~20 ms each time, and a
+    probe makes a dozen checks. A changed CA file (new size or time) gets a new context.
     """
+    stamp: tuple[int, int] | None = None
+    if ca_file and not pinned:
+        try:
+            info = os.stat(ca_file)
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = None  # loading it below raises the clear error
+    return _client_context(ca_file if not pinned else None, pinned, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _client_context(
+    ca_file: str | None, pinned: bool, _stamp: tuple[int, int] | None
+) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if pinned:
@@ -123,6 +141,7 @@ def make_client_context(ca_file: str | None, *, pinned: bool) -> ssl.SSLContext:
     return context
 
 
+@functools.lru_cache(maxsize=1)
 def unverified_context() -> ssl.SSLContext:
     """Only for looking at a certificate that failed verification, never for sending data."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

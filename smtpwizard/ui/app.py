@@ -35,7 +35,7 @@ def make_app() -> QApplication:
 @contextlib.contextmanager
 def demo_environment(state: WizardState) -> Iterator[Any]:
     """Start the demo server and its autoconfig, and point the wizard's state at them."""
-    from ..core.discovery import DiscoveryOptions
+    from ..core.discovery import DiscoveryOptions, SourceKind
     from ..lab.demo import start_demo
     from ..lab.demo_autoconfig import DemoAutoconfig
 
@@ -47,7 +47,14 @@ def demo_environment(state: WizardState) -> Iterator[Any]:
         state.name = "Demo User"
         state.password = demo.password
         state.ca_file = str(demo.ca_file)
-        state.discovery_options = DiscoveryOptions(timeout=6.0, **web.discovery_overrides())
+        # Only the web sources, pointed at the demo's own HTTPS server: the demo domain has no
+        # DNS, and the demo must never send a query to whatever resolver this machine uses.
+        web_sources = frozenset(
+            {SourceKind.PROVIDER_TABLE, SourceKind.AUTOCONFIG, SourceKind.ISPDB}
+        )
+        state.discovery_options = DiscoveryOptions(
+            timeout=6.0, sources=web_sources, **web.discovery_overrides()
+        )
         yield demo
     finally:
         if web is not None:

@@ -1,23 +1,19 @@
-"""Discovery followed by probing, reported as events the Finding page shows live."""
+"""Discovery, then probing, for the Finding page: the early answer now, the rest as it comes.
+
+The core does the work (core.discovery, core.probe); this only shapes the answer for the page
+and keeps the probe run open after the decision so pending ports go on reporting.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..core.check import CheckOptions, run_check
+from ..core.diagnosis_catalogue import SECURITY_WORDS
 from ..core.discovery import DiscoveryOptions, DiscoveryResult, discover
-from ..core.resolve import ResolverConfig
-from ..core.settings import IncomingServer, ServerSettings
-
-
-@dataclass(frozen=True, slots=True)
-class PortEvent:
-    host: str
-    port: int
-    status: str  # working | pending | plaintext_only | failed
-    words: str
+from ..core.probe import ProbeRun, targets_for_candidates, with_candidates
+from ..core.probe_model import PortReport, PortStatus, ProbeOptions
+from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +26,26 @@ class SearchOutcome:
     notes: tuple[str, ...] = ()
     provider_name: str = ""
     incoming: IncomingServer | None = None
+    # Still open when some ports were pending at the decision; the page finishes and closes it.
+    pending_run: ProbeRun | None = None
 
     @classmethod
     def nothing(cls, summary: str) -> SearchOutcome:
         return cls(None, False, False, "", summary)
+
+
+def port_words(report: PortReport) -> str:
+    """One report in plain words for the page's port list."""
+    if report.status is PortStatus.WORKING and report.security is not None:
+        took = f" ({report.latency * 1000:.0f} ms)" if report.latency is not None else ""
+        return f"works with {SECURITY_WORDS[report.security.value]}{took}"
+    if report.status is PortStatus.PENDING:
+        return "testing…" if report.probing else "waiting its turn"
+    if report.status is PortStatus.PLAINTEXT_ONLY:
+        return "answers, but only without encryption (not used)"
+    if report.diagnosis is not None:
+        return report.diagnosis.title[0].lower() + report.diagnosis.title[1:]
+    return "does not work"
 
 
 async def find_settings(
@@ -44,56 +56,71 @@ async def find_settings(
     resolver: ResolverConfig,
     progress: Callable[[object], None],
 ) -> SearchOutcome:
-    result = await discover(email, options=options, progress=progress)
-    base = _base_outcome(result)
-    candidates = [c for c in result.candidates if c.complete][:4]
-    if not candidates:
-        return base
-    check_options = CheckOptions(timeout=12.0, ca_file=ca_file, resolver=resolver)
-
-    async def verify(index: int) -> bool:
-        candidate = candidates[index]
-        settings = candidate.to_settings()
-        assert settings is not None
-        progress(PortEvent(settings.host, settings.port, "pending", "testing…"))
-        outcome = await run_check(settings.with_changes(username=None), options=check_options)
-        words = "works" if outcome.ok else outcome.diagnosis.title.lower()
-        progress(
-            PortEvent(settings.host, settings.port, "working" if outcome.ok else "failed", words)
-        )
-        return outcome.ok
-
-    tasks = [asyncio.create_task(verify(i)) for i in range(len(candidates))]
+    found = await discover(email, options=options, progress=progress)
+    if not found.candidates:
+        return _outcome(found, None, verified=False)
+    probe_options = ProbeOptions(ca_file=ca_file, resolver=resolver)
+    run = ProbeRun(
+        targets_for_candidates(found.candidates, probe_options), probe_options, progress=progress
+    )
+    run.start()
     try:
-        for index, task in enumerate(tasks):
-            if await task:
-                chosen = candidates[index]
-                return SearchOutcome(
-                    settings=chosen.to_settings(),
-                    trusted=chosen.trusted,
-                    verified=True,
-                    source_words=chosen.source.label,
-                    summary=result.summary(),
-                    notes=result.notes,
-                    provider_name=result.provider.name if result.provider else "",
-                    incoming=result.incoming,
-                )
-    finally:
-        for task in tasks:
-            task.cancel()
-    return base
+        decided = with_candidates(await run.decided(), found.candidates)
+    except BaseException:
+        await run.aclose()
+        raise
+    best = decided.recommended
+    if decided.complete:
+        await run.aclose()
+    still_running = None if decided.complete else run
+    if best is None or best.candidate is None:
+        outcome = _outcome(found, None, verified=False)
+    else:
+        settings = ServerSettings(
+            host=best.host,
+            port=best.port,
+            security=best.security,
+            username=best.candidate.username or found.email,
+        )
+        outcome = _outcome(
+            found,
+            settings,
+            verified=True,
+            trusted=best.candidate.trusted,
+            source_words=best.candidate.source.label,
+        )
+    return replace(outcome, pending_run=still_running)
 
 
-def _base_outcome(result: DiscoveryResult) -> SearchOutcome:
-    best = result.best
-    settings = best.to_settings() if best else None
+def _outcome(
+    found: DiscoveryResult,
+    settings: ServerSettings | None,
+    *,
+    verified: bool,
+    trusted: bool | None = None,
+    source_words: str | None = None,
+) -> SearchOutcome:
+    best = found.best
+    if settings is None and best is not None:
+        # Found, but nothing answered: offer discovery's best for the person to check.
+        settings = best.to_settings()
+        if settings is not None and settings.username is None:
+            settings = settings.with_changes(username=found.email)
     return SearchOutcome(
         settings=settings,
-        trusted=bool(best and best.trusted),
-        verified=False,
-        source_words=best.source.label if best else "",
-        summary=result.summary(),
-        notes=result.notes,
-        provider_name=result.provider.name if result.provider else "",
-        incoming=result.incoming,
+        trusted=bool(best and best.trusted) if trusted is None else trusted,
+        verified=verified,
+        source_words=source_words or (best.source.label if best else ""),
+        summary=found.summary(),
+        notes=found.notes,
+        provider_name=found.provider.name if found.provider else "",
+        incoming=found.incoming,
     )
+
+
+async def finish_pending(run: ProbeRun) -> None:
+    """Let the ports still pending at the decision finish (they keep reporting), then close."""
+    try:
+        await run.finished()
+    finally:
+        await run.aclose()

@@ -175,15 +175,20 @@ def test_silent_port_times_out_within_the_deadline(lab):
     assert "587" in result.diagnosis.fix
 
 
-def test_unknown_name(lab):
-    ep = lab.start("starttls_ok")
-    result = check(
-        lab, ep, host="no-such-host.invalid", options={"resolver": _resolver_with_no_records()}
-    )
-    assert result.diagnosis.code == "dns_not_found"
-
-
-def _resolver_with_no_records():
+def test_unknown_name_and_dns_server_option(lab):
+    # Only a DNS server of our own on loopback: the system resolver is not a test target.
     from smtpwizard.core.resolve import ResolverConfig
+    from tests.discovery.servers import DnsServer, Zone
 
-    return ResolverConfig()
+    ep = lab.start("starttls_ok")
+    zone = Zone().add("mail.lab.test", "A", ep.host)
+    with DnsServer(zone) as dns:
+        resolver = ResolverConfig(dns_server=dns.address)
+        missing = check(lab, ep, host="no-such-host.lab.test", options={"resolver": resolver})
+        assert missing.diagnosis.code == "dns_not_found"
+        # The certificate names localhost, so the found name is then a hostname mismatch:
+        # proof that the connection went where our DNS server said.
+        found = check(lab, ep, host="mail.lab.test", options={"resolver": resolver})
+        assert found.diagnosis.code == "cert_hostname_mismatch"
+        assert found.server.address == ep.host
+        assert dns.asked("mail.lab.test", "A")

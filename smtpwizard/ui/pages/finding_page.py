@@ -22,7 +22,8 @@ from .base import WizardPageBase
 
 if TYPE_CHECKING:
     from ...core.discovery import DiscoveryEvent
-    from ..search import PortEvent, SearchOutcome
+    from ...core.probe_model import PortReport
+    from ..search import SearchOutcome
 
 # Discovery (httpx, dnspython) is imported when the page is first shown, not at start-up.
 _STATUS_WORDS = {
@@ -81,6 +82,8 @@ class FindingPage(WizardPageBase):
         self.runner.cancelled.connect(self._cancelled)
         self.runner.running_changed.connect(self._running_changed)
         self.outcome: SearchOutcome | None = None
+        # Ports still pending at the decision go on reporting until they finish.
+        self.followup = TaskRunner(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -89,6 +92,7 @@ class FindingPage(WizardPageBase):
 
     def cleanupPage(self) -> None:
         self.runner.cancel()
+        self.followup.cancel()
 
     def isComplete(self) -> bool:
         if self.runner.running:
@@ -135,6 +139,7 @@ class FindingPage(WizardPageBase):
         from ...core.discovery import DiscoveryOptions
         from ..search import find_settings
 
+        self.followup.cancel()
         self._ensure_source_rows()
         self.outcome = None
         self.confirm.hide()
@@ -162,6 +167,7 @@ class FindingPage(WizardPageBase):
 
     def _stop(self) -> None:
         self.runner.cancel()
+        self.followup.cancel()
 
     def _clear_ports(self) -> None:
         for widgets in self._port_rows.values():
@@ -174,11 +180,11 @@ class FindingPage(WizardPageBase):
 
     def _progress(self, event: object) -> None:
         from ...core.discovery import DiscoveryEvent
-        from ..search import PortEvent
+        from ...core.probe_model import PortReport
 
         if isinstance(event, DiscoveryEvent):
             self._source_event(event)
-        elif isinstance(event, PortEvent):
+        elif isinstance(event, PortReport):
             self._port_event(event)
 
     def _source_event(self, event: DiscoveryEvent) -> None:
@@ -193,7 +199,9 @@ class FindingPage(WizardPageBase):
         reason.setText(words)
         reason.setToolTip(event.reason)
 
-    def _port_event(self, event: PortEvent) -> None:
+    def _port_event(self, event: PortReport) -> None:
+        from ..search import port_words
+
         self.ports_box.show()
         key = (event.host, event.port)
         if key not in self._port_rows:
@@ -209,16 +217,23 @@ class FindingPage(WizardPageBase):
             "pending": ("◐", "warn"),
             "plaintext_only": ("!", "warn"),
             "failed": ("✗", "fail"),
-        }.get(event.status, ("○", "muted"))
+        }.get(event.status.value, ("○", "muted"))
         mark.setText(symbol)
         mark.setStyleSheet(f"color: {palette[colour]}; font-weight: bold;")
-        words.setText(event.words)
+        words.setText(port_words(event))
+        if event.diagnosis is not None:
+            words.setToolTip(event.diagnosis.explanation)
 
     def _finished(self, outcome: Any) -> None:
         from ..search import SearchOutcome
 
         assert isinstance(outcome, SearchOutcome)
         self.outcome = outcome
+        if outcome.pending_run is not None:
+            from ..search import finish_pending
+
+            run = outcome.pending_run
+            self.followup.start(lambda _progress: finish_pending(run))
         for mark, reason in self._source_rows.values():
             if mark.text() == "◐":
                 mark.setText("–")
