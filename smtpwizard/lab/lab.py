@@ -164,27 +164,28 @@ class Lab:
         if spec is None:
             raise ValueError(f"unknown lab scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
         _require_loopback_v4(host)
-        with self._lock:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("Lab.start() blocks: call it from another thread than the lab's")
+        with self._lock:  # also serialises the certificate cache and a concurrent close()
             if self._closed:
                 raise RuntimeError("this Lab is closed")
-        cert = self.certs.server_cert(spec.cert, host) if spec.cert else None
-        state = EndpointState()
-        ep = LabEndpoint(self, scenario, host, 0, spec, cert, self._creds, state)
-        callback = self._on_message
-        if callback is not None:
-            state.on_message = lambda message: callback(ep, message)
-        if spec.closed:
-            ep.port = port if port is not None else _reserve_closed_port(host)
-            ep.stopped = True
-        else:
-            ep.server = self._call(self._serve(ep, spec, cert, state, host, port or 0))
-            ep.port = ep.server.sockets[0].getsockname()[1]
-        self._endpoints.append(ep)
+            cert = self.certs.server_cert(spec.cert, host) if spec.cert else None
+            state = EndpointState()
+            ep = LabEndpoint(self, scenario, host, 0, spec, cert, self._creds, state)
+            callback = self._on_message
+            if callback is not None:
+                state.on_message = lambda message: callback(ep, message)
+            if spec.closed:
+                ep.port = port if port is not None else _reserve_closed_port(host)
+                ep.stopped = True
+            else:
+                ep.server = self._call(self._serve(spec, cert, state, host, port or 0))
+                ep.port = ep.server.sockets[0].getsockname()[1]
+            self._endpoints.append(ep)
         return ep
 
     async def _serve(
         self,
-        ep: LabEndpoint,
         spec: Scenario,
         cert: ServerCert | None,
         state: EndpointState,
@@ -218,6 +219,8 @@ class Lab:
     def _stop_endpoint(self, ep: LabEndpoint) -> None:
         if ep.stopped:
             return
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("LabEndpoint.stop() blocks: call it from another thread")
         ep.stopped = True
         if self._loop.is_closed():
             return
@@ -229,14 +232,17 @@ class Lab:
             if self._closed:
                 return
             self._closed = True
-        for ep in self._endpoints:
-            self._stop_endpoint(ep)
-        self._call(_cancel_leftovers())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(_CALL_TIMEOUT)
-        self._loop.close()
-        if self._own_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        try:
+            for ep in self._endpoints:
+                self._stop_endpoint(ep)
+            self._call(_cancel_leftovers())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(_CALL_TIMEOUT)
+            if not self._thread.is_alive():
+                self._loop.close()
+            if self._own_workdir:
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class _TrackedLabSMTP(LabSMTP):
@@ -308,13 +314,14 @@ async def _shutdown_server(ep: LabEndpoint) -> None:
         ep.server.close()
     state = ep._state
     for transport in list(state.transports):
-        transport.abort()  # type: ignore[attr-defined]
+        transport.abort()  # type: ignore[attr-defined]  # a no-op on one already closed
     # Cancel rather than wait: a hostile handler may be asleep in its own pacing.
     tasks = list(state.tasks)
     for task in tasks:
         task.cancel()
     if tasks:
         await asyncio.wait(tasks, timeout=_STOP_GRACE)
+    await asyncio.sleep(0)  # one loop turn: the aborted sockets close in call_soon callbacks
     if ep.server is not None:
         await ep.server.wait_closed()
 

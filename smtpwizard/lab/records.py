@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,9 @@ class EndpointState:
         self.on_message = on_message
         # Touched only from the lab loop's thread.
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.transports: set[asyncio.BaseTransport] = set()
+        # Kept until the transport itself is gone: a task can end while its socket is
+        # still closing (a TLS shutdown waiting for the peer), and stop() must abort those too.
+        self.transports: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
 
     # ---- recording (lab loop) ----
     def count_connection(self) -> None:
@@ -77,8 +80,6 @@ class EndpointState:
 
         def done(finished: asyncio.Task[Any]) -> None:
             self.tasks.discard(finished)
-            if transport is not None:
-                self.transports.discard(transport)
             if not finished.cancelled():
                 finished.exception()  # consumed: a dropped client is not an error worth logging
             with self._cond:

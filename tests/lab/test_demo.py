@@ -188,3 +188,5 @@ def test_foreground_server_prints_mail_and_stops_on_signal(tmp_path: Path, sig: 
     finally:
         proc.kill()
         proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
