@@ -228,6 +228,8 @@ class Lab:
 
     def close(self) -> None:
         """Stop every server, close every socket, end the loop thread; idempotent."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("Lab.close() blocks: call it from another thread than the lab's")
         with self._lock:
             if self._closed:
                 return

@@ -7,7 +7,6 @@ import hashlib
 import os
 import socket
 import ssl
-import time
 from pathlib import Path
 from typing import Any
 
@@ -116,13 +115,3 @@ def socket_fds() -> set[str]:
         if target.startswith("socket:"):
             found.add(target)
     return found
-
-
-def until(predicate: Any, timeout: float = DEADLINE, interval: float = 0.01) -> bool:
-    """Poll a condition with a deadline (for state the lab exposes no event for)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
