@@ -24,6 +24,10 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     for _ in range(5):
         qapp.processEvents()
     # Not loop.stop(): it would call QApplication.exit() and stop every later qtbot wait.
+    # Undo what already_running=True did, so later tests can use asyncio.run() again.
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False
+    # Not loop.close() either: Qt may still deliver to its socket notifiers (seen: a crash).
     asyncio.set_event_loop(None)
 
 
