@@ -14,9 +14,22 @@ from smtpwizard.ui.state import WizardState
 from smtpwizard.ui.wizard import SetupWizard
 
 
-@pytest.fixture
-def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+@pytest.fixture(scope="session")
+def _session_qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop for all GUI tests, closed while the QApplication still exists."""
     loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.events._set_running_loop(None)
+    yield loop
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False
+    loop.close()
+
+
+@pytest.fixture
+def qloop(qapp, _session_qloop) -> Iterator[asyncio.AbstractEventLoop]:
+    """Style A of stack-notes.md: sync tests, qtbot's waits drive the loop."""
+    loop = _session_qloop
+    asyncio.events._set_running_loop(loop)
     asyncio.set_event_loop(loop)
     yield loop
     for task in asyncio.all_tasks(loop):
@@ -24,10 +37,8 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     for _ in range(5):
         qapp.processEvents()
     # Not loop.stop(): it would call QApplication.exit() and stop every later qtbot wait.
-    # Undo what already_running=True did, so later tests can use asyncio.run() again.
+    # Other tests may call asyncio.run() afterwards, so the loop must not look running.
     asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False
-    # Not loop.close() either: Qt may still deliver to its socket notifiers (seen: a crash).
     asyncio.set_event_loop(None)
 
 
