@@ -9,119 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import aiosmtplib
 
 from . import diagnosis as dx
 from .check_failures import StepFailure, classify_connect_error, classify_exception
-from .check_probes import fetch_certificate, looks_like_implicit_tls, reads_plain_greeting
+from .check_model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
+from .check_secure import implicit_tls_and_greeting, plain_greeting, starttls
 from .diagnosis import Diagnosis, DiagnosisContext
 from .diagnosis_catalogue import CATALOGUE
 from .inputs import parse_email, refuse_control_characters
 from .network import open_tcp
-from .resolve import ResolveError, ResolverConfig, resolve_host
+from .resolve import ResolveError, resolve_host
 from .settings import Security, ServerSettings
 from .steps import ProgressCallback, ProgressEvent, StepName, StepResult, StepStatus
-from .tlsinfo import TlsInfo, make_client_context, tls_info_from
+from .tlsinfo import TlsInfo, make_client_context
 from .tracing_smtp import TracingSMTP
 from .transcript import Transcript, printable
 
-TEST_SUBJECT = "smtpwizard test message"
-
-
-@dataclass(frozen=True, slots=True)
-class StepLimits:
-    """Seconds each step may take; the overall deadline caps them all."""
-
-    resolve: float = 8.0
-    connect: float = 10.0
-    greeting: float = 20.0
-    command: float = 10.0
-    tls: float = 10.0
-    auth: float = 15.0
-    data: float = 30.0
-    quit: float = 3.0
-    # Silence this long before the greeting makes us test for implicit TLS on a second connection.
-    silent_greeting: float = 1.5
-
-
-@dataclass(frozen=True, slots=True)
-class CheckOptions:
-    timeout: float = 30.0  # overall deadline
-    ca_file: str | None = None
-    resolver: ResolverConfig = field(default_factory=ResolverConfig)
-    send_to: str | None = None
-    mail_from: str | None = None
-    limits: StepLimits = field(default_factory=StepLimits)
-
-
-@dataclass(slots=True)
-class ServerInfo:
-    address: str | None = None
-    banner: str = ""
-    extensions: dict[str, str] = field(default_factory=dict)
-    auth_mechanisms: list[str] = field(default_factory=list)
-    size_limit: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "banner": self.banner,
-            "extensions": self.extensions,
-            "auth_mechanisms": self.auth_mechanisms,
-            "size_limit": self.size_limit,
-        }
-
-
-@dataclass(slots=True)
-class CheckResult:
-    settings: ServerSettings
-    steps: list[StepResult]
-    diagnosis: Diagnosis
-    server: ServerInfo
-    tls: TlsInfo | None
-    transcript: list[str]
-    duration: float
-    message_sent: bool = False
-    certificate_seen: dict[str, Any] | None = None  # details of a certificate that failed checks
-
-    @property
-    def ok(self) -> bool:
-        return self.diagnosis.ok
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "settings": self.settings.to_dict(),
-            "diagnosis": self.diagnosis.to_dict(),
-            "steps": [step.to_dict() for step in self.steps],
-            "server": self.server.to_dict(),
-            "tls": self.tls.to_dict() if self.tls else None,
-            "certificate_seen": self.certificate_seen,
-            "transcript": self.transcript,
-            "message_sent": self.message_sent,
-            "duration": round(self.duration, 3),
-        }
-
-
-def planned_steps(settings: ServerSettings, *, with_auth: bool, send: bool) -> list[StepName]:
-    steps = [StepName.RESOLVE, StepName.CONNECT]
-    if settings.security is Security.TLS:
-        steps.append(StepName.TLS)
-    steps += [StepName.GREETING, StepName.EHLO]
-    if settings.security is Security.STARTTLS:
-        steps += [StepName.STARTTLS, StepName.EHLO_SECURE]
-    if with_auth:
-        steps.append(StepName.AUTH)
-    if send:
-        steps += [StepName.MAIL_FROM, StepName.RCPT_TO, StepName.DATA]
-    steps.append(StepName.QUIT)
-    return steps
+__all__ = [
+    "CheckOptions",
+    "CheckResult",
+    "ServerInfo",
+    "StepLimits",
+    "planned_steps",
+    "run_check",
+    "validate_for_wire",
+]
 
 
 def validate_for_wire(
@@ -358,9 +276,9 @@ class _CheckRun:
             timeout=self.limits.greeting,
         )
         if settings.security is Security.TLS:
-            await self._implicit_tls_and_greeting(sock)
+            await implicit_tls_and_greeting(self, sock)
         else:
-            await self._plain_greeting(sock)
+            await plain_greeting(self, sock)
 
         async with self.step(StepName.EHLO, self.limits.command) as step:
             await self.smtp.ehlo()
@@ -368,7 +286,7 @@ class _CheckRun:
             step.detail = self._extensions_summary()
 
         if settings.security is Security.STARTTLS:
-            await self._starttls()
+            await starttls(self)
             async with self.step(StepName.EHLO_SECURE, self.limits.command) as step:
                 await self.smtp.ehlo()
                 self._record_extensions()
@@ -396,248 +314,6 @@ class _CheckRun:
                 send_to=self.options.send_to,
             )
         return dx.make("ok", self.context, step=None)
-
-    async def _implicit_tls_and_greeting(self, sock: Any) -> None:
-        assert self.smtp is not None
-        async with self.step(StepName.TLS, self.limits.tls) as step:
-            try:
-                greeting = await self.smtp.connect(sock=sock, timeout=self.limit(self.limits.tls))
-            except aiosmtplib.SMTPConnectResponseError as exc:
-                self._note_tls(step)
-                raise StepFailure(
-                    StepName.GREETING,
-                    dx.classify_reply("greeting", exc.code, exc.message, self.context),
-                ) from exc
-            except aiosmtplib.SMTPConnectError as exc:
-                await self._raise_tls_connect_failure(exc)
-            self._note_tls(step)
-        greeting_step = self.steps[StepName.GREETING]
-        greeting_step.status = StepStatus.OK
-        greeting_step.duration = 0.0
-        greeting_step.detail = self._record_greeting(greeting)
-        self._emit(greeting_step)
-
-    async def _raise_tls_connect_failure(self, exc: aiosmtplib.SMTPConnectError) -> None:
-        cause = exc.__cause__
-        if isinstance(cause, ssl.SSLError) and not isinstance(cause, ssl.SSLCertVerificationError):
-            reason = (cause.reason or "").upper()
-            if reason in (
-                "WRONG_VERSION_NUMBER",
-                "UNKNOWN_PROTOCOL",
-                "RECORD_LAYER_FAILURE",
-                "HTTP_REQUEST",
-            ):
-                # A TLS hello answered in plain text: confirm it is an SMTP greeting.
-                plain = await reads_plain_greeting(
-                    self.address or "", self.settings.port, self.limit(3.0)
-                )
-                if plain:
-                    self.transcript.note("the port answered our TLS hello in plain text: " + plain)
-                    raise StepFailure(
-                        StepName.TLS,
-                        dx.make(
-                            "wrong_security",
-                            self.context,
-                            step="tls",
-                            suggestion={"security": "starttls"},
-                            explanation=(
-                                "Port {port} on {host} starts unencrypted and switches to "
-                                "encryption with STARTTLS, but the chosen setting was SSL/TLS, "
-                                "which encrypts from the very first byte."
-                            ),
-                            technical=str(cause),
-                        ),
-                    ) from exc
-        failure = classify_exception(StepName.TLS, exc, self.context)
-        if failure.code.startswith("cert_"):
-            failure = await self._certificate_failure(StepName.TLS, failure)
-        raise StepFailure(StepName.TLS, failure) from exc
-
-    async def _plain_greeting(self, sock: Any) -> None:
-        assert self.smtp is not None
-        async with self.step(StepName.GREETING, self.limits.greeting) as step:
-            connect = asyncio.ensure_future(
-                self.smtp.connect(sock=sock, timeout=self.limit(self.limits.greeting))
-            )
-            sniff: asyncio.Task[bool] | None = None
-            try:
-                first: set[asyncio.Future[Any]] = {connect}
-                done, _ = await asyncio.wait(first, timeout=self.limits.silent_greeting)
-                if not done:
-                    self.transcript.note(
-                        "the server is silent; checking whether it expects SSL/TLS"
-                    )
-                    sniff = asyncio.create_task(
-                        looks_like_implicit_tls(
-                            self.address or "", self.settings.port, self.limit(3.0)
-                        )
-                    )
-                    done, _ = await asyncio.wait(
-                        {connect, sniff}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if connect not in done and sniff in done and sniff.result():
-                        raise StepFailure(
-                            StepName.GREETING,
-                            dx.make(
-                                "wrong_security",
-                                self.context,
-                                step="greeting",
-                                suggestion={"security": "tls"},
-                                explanation=(
-                                    "Port {port} on {host} expects encryption from the very first "
-                                    "byte (SSL/TLS), so it stays silent while waiting for it. The "
-                                    "chosen setting was {security}."
-                                ),
-                                technical="silent greeting; TLS on a 2nd connection worked",
-                            ),
-                        )
-                    if connect not in done and sniff in done:
-                        self.transcript.note("not SSL/TLS either; still waiting for the greeting")
-                greeting = await connect
-            except aiosmtplib.SMTPConnectResponseError as exc:
-                raise StepFailure(
-                    StepName.GREETING,
-                    dx.classify_reply("greeting", exc.code, exc.message, self.context),
-                ) from exc
-            finally:
-                for task in (connect, sniff):
-                    if task is not None and not task.done():
-                        task.cancel()
-                        with contextlib.suppress(BaseException):
-                            await task
-            step.detail = self._record_greeting(greeting)
-
-    def _record_greeting(self, greeting: aiosmtplib.SMTPResponse) -> str:
-        self.server.banner = printable(greeting.message)
-        self.transcript.server(greeting.code, greeting.message)
-        return dx.shorten(f"{greeting.code} {self.server.banner}", 120)
-
-    def _note_tls(self, step: StepResult) -> None:
-        assert self.smtp is not None
-        ssl_object = self.smtp.get_transport_info("ssl_object")
-        self.tls = tls_info_from(ssl_object, pinned=self.pinned)
-        if self.tls is None:
-            return
-        if self.pinned:
-            self._check_pin(step.name)
-        cert = self.tls.certificate
-        step.detail = f"{self.tls.version}, {self.tls.cipher}"
-        if cert is not None:
-            step.detail += f"; certificate for {', '.join(cert.san_names[:3]) or cert.subject}"
-        self.transcript.note(f"secured: {step.detail}")
-
-    def _check_pin(self, name: StepName) -> None:
-        assert self.tls is not None
-        cert = self.tls.certificate
-        seen = cert.fingerprint_sha256 if cert else "none"
-        if seen != self.settings.trusted_fingerprint:
-            if cert is not None:
-                self.certificate_seen = cert.to_dict()
-            raise StepFailure(
-                name,
-                dx.make(
-                    "cert_changed",
-                    self.context,
-                    step=name.value,
-                    fingerprint=cert.fingerprint_display if cert else "none",
-                    suggestion={"trusted_fingerprint": seen} if cert else None,
-                    needs_consent=True,
-                    technical=f"pinned {self.settings.trusted_fingerprint}, got {seen}",
-                ),
-            )
-
-    async def _starttls(self) -> None:
-        assert self.smtp is not None
-        async with self.step(StepName.STARTTLS, self.limits.tls) as step:
-            if not self.smtp.supports_extension("starttls"):
-                raise StepFailure(
-                    StepName.STARTTLS,
-                    dx.make(
-                        "starttls_unavailable",
-                        self.context,
-                        step="starttls",
-                        technical="STARTTLS is not in the server's EHLO reply",
-                    ),
-                )
-            try:
-                await self.smtp.traced_starttls(
-                    server_hostname=self.settings.host,
-                    tls_context=self.tls_context,
-                    timeout=self.limit(self.limits.tls),
-                )
-            except aiosmtplib.SMTPResponseException as exc:
-                raise StepFailure(
-                    StepName.STARTTLS,
-                    dx.make(
-                        "starttls_unavailable",
-                        self.context,
-                        step="starttls",
-                        explanation=(
-                            "{host} offered encryption (STARTTLS) but then refused to start it "
-                            '("{reply}"). We stopped before signing in.'
-                        ),
-                        fix="Try port 465 with SSL/TLS, or try again later: the server may have a "
-                        "temporary problem.",
-                        reply=f"{exc.code} {exc.message}",
-                        technical=f"{exc.code} {exc.message}",
-                    ),
-                ) from exc
-            except (ssl.SSLError, aiosmtplib.SMTPException, OSError) as exc:
-                failure = classify_exception(StepName.STARTTLS, exc, self.context)
-                if failure.code.startswith("cert_"):
-                    failure = await self._certificate_failure(StepName.STARTTLS, failure)
-                raise StepFailure(StepName.STARTTLS, failure) from exc
-            self._note_tls(step)
-
-    async def _certificate_failure(self, name: StepName, failure: Diagnosis) -> Diagnosis:
-        """Look at the certificate that failed (on a new connection) so we can show and suggest."""
-        cert = await fetch_certificate(
-            self.address or self.settings.host,
-            self.settings.port,
-            self.settings.security,
-            self.settings.host,
-            self.limit(5.0),
-        )
-        if cert is None:
-            return failure
-        self.certificate_seen = cert.to_dict()
-        self.transcript.note(
-            f"certificate: subject {cert.subject}, issuer {cert.issuer}, names "
-            f"{', '.join(cert.san_names) or '(none)'}, valid until {cert.not_after:%Y-%m-%d}, "
-            f"SHA-256 {cert.fingerprint_display}"
-        )
-        common: dict[str, Any] = {"step": name.value, "technical": failure.technical}
-        if failure.code == "cert_hostname_mismatch":
-            names = [n for n in cert.san_names if not n.startswith("*.")]
-            shown = ", ".join(cert.san_names) or cert.subject
-            return dx.make(
-                "cert_hostname_mismatch",
-                self.context,
-                names=shown,
-                suggestion={"host": names[0]} if names else None,
-                fix=(
-                    f"Use {names[0]} as the server name instead."
-                    if names
-                    else "Ask your provider which server name matches its certificate ("
-                    + shown
-                    + ")."
-                ),
-                **common,
-            )
-        if failure.code == "cert_expired":
-            return dx.make(
-                "cert_expired", self.context, not_after=f"{cert.not_after:%d %B %Y}", **common
-            )
-        if failure.code == "cert_untrusted":
-            return dx.make(
-                "cert_untrusted",
-                self.context,
-                suggestion={"trusted_fingerprint": cert.fingerprint_sha256},
-                needs_consent=True,
-                fingerprint=cert.fingerprint_display,
-                **common,
-            )
-        return failure
 
     def _record_extensions(self) -> None:
         assert self.smtp is not None

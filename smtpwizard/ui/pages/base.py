@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtWidgets import QWizardPage
+from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
 from ..state import WizardState
 
@@ -21,3 +21,22 @@ class WizardPageBase(QWizardPage):
     @property
     def state(self) -> WizardState:
         return self.wiz().state
+
+    def scrolling(self, *items: QWidget | QLayout) -> None:
+        """Lay out items top to bottom in a frameless scroll area filling the page, so long
+        content (step lists, exports) stays reachable at 200% scaling in a small window."""
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        for item in items:
+            if isinstance(item, QLayout):
+                inner.addLayout(item)
+            else:
+                inner.addWidget(item)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)

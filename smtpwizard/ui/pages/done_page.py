@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
-    QWidget,
 )
 
 from ...core.settings import Account
@@ -46,19 +44,7 @@ class DonePage(WizardPageBase):
         self.exports_layout.addWidget(
             hint_label("Ready-made files for mail programs, websites and developer tools.")
         )
-        content = QWidget()
-        inner = QVBoxLayout(content)
-        inner.addWidget(summary_box)
-        inner.addLayout(row)
-        inner.addWidget(self.exports_box)
-        inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        self.scrolling(summary_box, row, self.exports_box)
         self._exports: ExportsPanel | None = None  # built when first shown: it imports a lot
 
     def initializePage(self) -> None:

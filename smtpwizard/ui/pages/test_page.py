@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
 from ...core.diagnosis_catalogue import SECURITY_WORDS
 from ...core.settings import ALTERNATIVE_PORTS, ServerSettings
@@ -49,22 +49,9 @@ class TestPage(WizardPageBase):
         self.keychain_note.setAccessibleName("Keychain")
         self.keychain_note.hide()
         self.details = TechnicalDetails()
-        content = QWidget()
-        inner = QVBoxLayout(content)
-        inner.addWidget(self.heading)
-        inner.addWidget(self.steps)
-        inner.addLayout(buttons)
-        inner.addWidget(self.card)
-        inner.addWidget(self.keychain_note)
-        inner.addWidget(self.details)
-        inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        self.scrolling(
+            self.heading, self.steps, buttons, self.card, self.keychain_note, self.details
+        )
         self.runner = TaskRunner(self)
         self.runner.progress.connect(self._progress)
         self.runner.succeeded.connect(self._finished)
