@@ -109,7 +109,9 @@ def tls_info_from(
     )
 
 
-def make_client_context(ca_file: str | None, *, pinned: bool) -> ssl.SSLContext:
+def make_client_context(
+    ca_file: str | None, *, pinned: bool, for_web: bool = False
+) -> ssl.SSLContext:
     """System trust plus an optional extra CA bundle; with a pin, trust is decided by fingerprint.
 
     A pinned context does not verify the chain (the user has explicitly accepted exactly one
@@ -124,12 +126,13 @@ def make_client_context(ca_file: str | None, *, pinned: bool) -> ssl.SSLContext:
             stamp = (info.st_mtime_ns, info.st_size)
         except OSError:
             stamp = None  # loading it below raises the clear error
-    return _client_context(ca_file if not pinned else None, pinned, stamp)
+    # The web client (httpx) sets ALPN on its context: it gets its own, never the SMTP one.
+    return _client_context(ca_file if not pinned else None, pinned, stamp, for_web)
 
 
 @functools.lru_cache(maxsize=16)
 def _client_context(
-    ca_file: str | None, pinned: bool, _stamp: tuple[int, int] | None
+    ca_file: str | None, pinned: bool, _stamp: tuple[int, int] | None, _for_web: bool
 ) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2

@@ -16,6 +16,7 @@ from types import TracebackType
 import httpx
 
 from ..errors import InputError
+from ..tlsinfo import make_client_context
 from .dns import Resolver
 from .domains import base_domain
 from .model import DiscoveryOptions
@@ -55,15 +56,16 @@ class WebFetcher:
     def __init__(self, options: DiscoveryOptions, resolver: Resolver) -> None:
         self._options = options
         self._resolver = resolver
-        context = ssl.create_default_context()
-        if options.ca_file:
-            try:
-                context.load_verify_locations(cafile=options.ca_file)
-            except (OSError, ssl.SSLError) as exc:
+        try:
+            # Cached: building a context loads the system's CA store (~20 ms).
+            context = make_client_context(options.ca_file, pinned=False, for_web=True)
+        except (OSError, ssl.SSLError) as exc:
+            if options.ca_file:
                 raise InputError(
                     f"The certificate authority file {options.ca_file!r} could not be used: {exc}",
                     "ca_file",
                 ) from exc
+            raise
         # No keep-alive (see TrackingTransport): connections are made to an IP we chose for one
         # host name; reusing one for another name would skip that name's certificate check.
         self.transport = TrackingTransport(context)
