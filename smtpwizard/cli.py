@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .cli_common import EXIT_FAILED, EXIT_USAGE, UsageError
@@ -27,27 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
         "and explain any problem in plain words. Without a command, the wizard opens.",
     )
     parser.add_argument("--version", action="version", version=f"smtpwizard {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # Typed loosely: each command module takes the standard _SubParsersAction.
+    subparsers: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from .cli_check import add_check_parser
     from .cli_demo import add_demo_parsers
+    from .cli_discover import add_discover_parsers
+    from .cli_export import add_export_parser
+    from .cli_gui import add_gui_parser
 
     add_check_parser(subparsers)
+    add_discover_parsers(subparsers)
+    add_export_parser(subparsers)
+    add_gui_parser(subparsers)
     add_demo_parsers(subparsers)
-    for module, adder in _OPTIONAL_COMMANDS:
-        try:
-            imported = __import__(f"smtpwizard.{module}", fromlist=[adder])
-        except ImportError:
-            continue
-        getattr(imported, adder)(subparsers)
     return parser
-
-
-# Commands whose modules land separately; each module exposes an add_*_parser function.
-_OPTIONAL_COMMANDS = (
-    ("cli_discover", "add_discover_parsers"),
-    ("cli_export", "add_export_parser"),
-    ("cli_gui", "add_gui_parser"),
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,12 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            from .cli_export import run_export
-
-            handler = run_export
-        return int(handler(args))
+        return int(args.handler(args))
     except UsageError as exc:
         print(f"smtpwizard: {exc}", file=sys.stderr)
         return EXIT_USAGE
