@@ -65,7 +65,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     what.add_argument(
         "--checked-on",
         metavar="YYYY-MM-DD",
-        help="date shown as 'checked' (default: the profile's last good check, else today)",
+        help="date shown as 'checked' (default: the profile's last passing check, else none)",
     )
     source = parser.add_argument_group("settings (a saved profile, or given here)")
     source.add_argument("--profile", metavar="NAME", help="use settings saved by the wizard")
@@ -175,14 +175,15 @@ def _render(args: argparse.Namespace) -> ExportResult:
 
 def _settings_and_account(
     args: argparse.Namespace,
-) -> tuple[ServerSettings, Account, dt.date]:
+) -> tuple[ServerSettings, Account, dt.date | None]:
     if args.profile:
         if args.host or args.email or args.port or args.user:
             fail_usage("Use either --profile or --host/--port/--user/--email, not both.")
         from .core.profiles import load_profile
 
         profile = load_profile(args.profile)
-        checked = dt.date.today()
+        # Only a recorded passing check counts: a file never claims a test that did not happen.
+        checked = None
         last = profile.last_check
         if last is not None and last.ok:
             checked = dt.datetime.fromisoformat(last.when).date()
@@ -201,7 +202,7 @@ def _settings_and_account(
         email=parse_email(args.email),
         display_name=parse_display_name(args.name) if args.name else "",
     )
-    return settings, account, dt.date.today()
+    return settings, account, None  # not tested here: --checked-on can say when it was
 
 
 def _with_incoming(args: argparse.Namespace, account: Account, settings: ServerSettings) -> Account:

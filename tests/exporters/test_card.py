@@ -45,7 +45,7 @@ def test_html_card_has_every_value_in_plain_words() -> None:
     assert 'Your program may call it "SSL/TLS" or "SSL" or "TLS".' in text
     assert f'<p class="this-port">{PORT_GUIDANCE[587]}</p>' in text
     assert text.index(PORT_GUIDANCE[465]) < text.index(PORT_GUIDANCE[2525])
-    assert "<footer>Checked with smtpwizard on 2026-11-01.</footer>" in text
+    assert "<footer>Tested and working with smtpwizard on 2026-11-01.</footer>" in text
     assert "@page { size: auto;" in text  # the printer's paper, A4 or Letter
 
 
@@ -85,7 +85,7 @@ def test_pdf_card_is_one_page_inside_the_area_a4_and_letter_share(
     for needed in (
         "smtp.example.com",
         "anna@example.com",
-        "Checked with smtpwizard on 2026-11-01.",
+        "Tested and working with smtpwizard on 2026-11-01.",
     ):
         assert needed in text
     # Printers cannot print the last few millimetres: stay 6 mm (17 pt) clear of Letter's edge.

@@ -139,8 +139,8 @@ def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_checked_date_is_shown_and_optional() -> None:
     dated = render_export("card-html", *sample(), checked_on=CHECKED).text
-    assert "Checked with smtpwizard on 2026-11-01." in dated
-    assert "not recorded" in render_export("card-html", *sample()).text
+    assert "Tested and working with smtpwizard on 2026-11-01." in dated
+    assert "not tested by smtpwizard" in render_export("card-html", *sample()).text
 
 
 def test_postfix_sasl_passwd_refuses_what_postfix_cannot_hold() -> None:

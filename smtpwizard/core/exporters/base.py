@@ -127,7 +127,7 @@ class ExportRequest:
 
     @property
     def checked_text(self) -> str:
-        return self.checked_on.isoformat() if self.checked_on else "not recorded"
+        return self.checked_on.isoformat() if self.checked_on else "not tested by smtpwizard"
 
 
 Renderer = Callable[[ExportRequest], str | bytes]

@@ -111,7 +111,9 @@ def port_intro(req: ExportRequest) -> str:
 
 
 def footer_text(req: ExportRequest) -> str:
-    return f"Checked with smtpwizard on {req.checked_text}."
+    if req.checked_on is None:
+        return "Made with smtpwizard. These settings were not tested by smtpwizard."
+    return f"Tested and working with smtpwizard on {req.checked_on.isoformat()}."
 
 
 _CSS = """
