@@ -83,7 +83,7 @@ async def _check(
         if not greeting.startswith(_GREETING[server.protocol]):
             return IncomingCheck(
                 False,
-                f"{server.host} port {server.port} does not answer like a {name} server "
+                f"{server.host} port {server.port} does not answer like {_article(name)} server "
                 f"({printable(greeting[:80]).strip() or 'no greeting'}).",
             )
         if not implicit:
@@ -101,3 +101,7 @@ async def _check(
         await close_stream(writer)
     how = "SSL/TLS" if implicit else "STARTTLS"
     return IncomingCheck(True, f"{name} server {server.host} answers securely ({how}).")
+
+
+def _article(name: str) -> str:
+    return f"an {name}" if name == "IMAP" else f"a {name}"
