@@ -22,6 +22,7 @@ from .check_model import CheckOptions, CheckResult, ServerInfo, StepLimits, plan
 from .check_secure import implicit_tls_and_greeting, plain_greeting, starttls
 from .diagnosis import Diagnosis, DiagnosisContext
 from .diagnosis_catalogue import CATALOGUE
+from .errors import InputError
 from .inputs import parse_email, refuse_control_characters
 from .network import open_tcp
 from .resolve import ResolveError, resolve_host
@@ -50,19 +51,13 @@ def validate_for_wire(
     if settings.username is not None:
         refuse_control_characters(settings.username, "username", "username")
     if password is not None and "\x00" in password:
-        raise dx_input("The password contains a NUL character, which cannot be sent.")
+        raise InputError("The password contains a NUL character, which cannot be sent.", "password")
     if options.send_to is not None:
         parse_email(options.send_to, "send_to")
     if options.mail_from is not None:
         parse_email(options.mail_from, "mail_from")
     if not 1 <= settings.port <= 65535:
-        raise dx_input(f"The port must be between 1 and 65535, not {settings.port}.")
-
-
-def dx_input(message: str) -> Exception:
-    from .errors import InputError
-
-    return InputError(message)
+        raise InputError(f"The port must be between 1 and 65535, not {settings.port}.", "port")
 
 
 async def run_check(
@@ -75,7 +70,7 @@ async def run_check(
     options = options or CheckOptions()
     validate_for_wire(settings, options, password)
     if options.send_to and not (options.mail_from or (settings.username or "").count("@") == 1):
-        raise dx_input("To send a test message, give a sender address (--from).")
+        raise InputError("To send a test message, give a sender address (--from).", "mail_from")
     run = _CheckRun(settings, password, options, progress)
     return await run.execute()
 
