@@ -8,7 +8,6 @@ import aiosmtplib
 
 from . import diagnosis as dx
 from .check_failures import StepFailure
-from .settings import Security
 from .steps import StepName, StepResult
 
 if TYPE_CHECKING:
@@ -78,6 +77,4 @@ async def authenticate(run: _CheckRun, step: StepResult) -> str:
             StepName.AUTH, dx.classify_reply("auth", exc.code, exc.message, run.context)
         ) from exc
     how = "encrypted" if encrypted else "UNENCRYPTED (allowed by you for this server)"
-    if settings.security is Security.NONE and encrypted:
-        how = "encrypted"
     return f"signed in as {username} with {mechanism}, {how}"
