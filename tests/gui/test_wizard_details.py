@@ -211,3 +211,25 @@ def test_a_saved_profile_is_reopened_and_tested_again(qtbot, qloop, lab, isolate
         assert retest.ok, retest.diagnosis
     finally:
         delete_password_sync(key)
+
+
+def test_provider_advice_comes_before_the_first_failure(qtbot, wizard):
+    fill_email(qtbot, wizard, "anna@gmail.com", manual=True)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+    wizard.page_of(PageId.SERVER).host.setText("smtp.gmail.com")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    hints = wizard.page_of(PageId.SIGN_IN).hints
+    assert hints.isVisible()
+    assert "app password" in hints.text() and "Gmail" in hints.text()
+    wizard.back()
+    wizard.back()
+    page = wizard.page_of(PageId.EMAIL)
+    page.email.setText("anna@contoso.example")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+    wizard.page_of(PageId.SERVER).host.setText("smtp.office365.com")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    text = wizard.page_of(PageId.SIGN_IN).hints.text()
+    assert "Authenticated SMTP" in text and "December 2026" in text
