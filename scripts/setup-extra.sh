@@ -24,6 +24,10 @@ fi
 
 # Nodemailer, pinned by tests/exporters/node/package-lock.json; reinstalled when the lock changes.
 node_dir=tests/exporters/node
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "setup-extra: installing Node.js and npm (Debian packages) for the Nodemailer tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 if command -v npm >/dev/null; then
     lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -c1-16)
     stamp="$node_dir/node_modules/.smtpwizard-$lock_sum"

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="${1:-}"
-mapfile -t wanted < <(grep -vE '^\s*(#|$)' scripts/apt-packages.txt)
+lists=(scripts/apt-packages.txt)
+[ -n "$extras" ] && lists+=(scripts/apt-packages-test.txt)
+mapfile -t wanted < <(cat "${lists[@]}" | grep -vE '^\s*(#|$)')
 missing=()
 for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -27,7 +29,7 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml scripts/apt-packages.txt | sha256sum | cut -c1-16)$extras
+stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)$extras
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
     if [ -n "$extras" ]; then
