@@ -31,12 +31,19 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)$extras
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    if [ -n "$extras" ]; then
-        .venv/bin/python -m pip install -q -e ".[$extras]"
-    else
-        .venv/bin/python -m pip install -q -e .
+    echo "setup: installing the Python packages into .venv"
+    target="."
+    [ -n "$extras" ] && target=".[$extras]"
+    log=$(mktemp)
+    # pip's notices are noise on success; on failure the whole log is shown.
+    if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+           .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target"; } >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "setup: installing the Python packages failed (see above)" >&2
+        exit 1
     fi
+    rm -f "$log"
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
