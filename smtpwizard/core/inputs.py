@@ -48,6 +48,9 @@ class ParsedHost:
 
 
 def parse_port(value: str | int, field: str = "port") -> int:
+    if isinstance(value, int) and not 1 <= value <= 65535:
+        # Before str(): a huge int (from a hand-edited JSON file) cannot even be printed.
+        raise InputError("The port must be a number between 1 and 65535.", field)
     text = str(value).strip()
     if not text:
         raise InputError("Please enter a port number, for example 587.", field)
@@ -55,9 +58,11 @@ def parse_port(value: str | int, field: str = "port") -> int:
         raise InputError(
             f"The port must be a number between 1 and 65535 (you entered {text[:20]!r}).", field
         )
-    port = int(text)
+    # Length first: int() refuses strings over 4300 digits with a ValueError of its own.
+    port = int(text) if len(text) <= 10 else 0
     if not 1 <= port <= 65535:
-        raise InputError(f"The port must be between 1 and 65535, not {port}.", field)
+        shown = text if len(text) <= 10 else text[:10] + "…"
+        raise InputError(f"The port must be between 1 and 65535, not {shown}.", field)
     return port
 
 
@@ -255,7 +260,10 @@ def parse_dns_server(value: str, field: str = "dns_server") -> tuple[str, int]:
     if text.startswith("["):
         end = text.find("]")
         host_part, rest = text[1:end], text[end + 1 :]
-        if rest.startswith(":"):
+        if end < 0 or (rest and not rest.startswith(":")):
+            # "[::1" or "[::1]junk" must not quietly become another address.
+            raise InputError(f"--dns-server takes [IPv6]:PORT, not {text[:60]!r}.", field)
+        if rest:
             port = parse_port(rest[1:], field)
     elif text.count(":") == 1:
         host_part, port_text = text.split(":")

@@ -303,7 +303,8 @@ def _parse_check(data: object) -> CheckSummary | None:
 class _NewerVersion(ProfileError):
     def __init__(self, version: int) -> None:
         super().__init__(
-            f"This profile was saved by a newer smtpwizard (format {version}); update smtpwizard "
+            f"This profile was saved by a newer smtpwizard (format {min(version, 10**9)}); "
+            "update smtpwizard "
             "to use it. The file was left unchanged."
         )
 
@@ -320,7 +321,8 @@ def _read_json(path: Path) -> object:
         return json.loads(read_bytes_limited(path, MAX_FILE_BYTES).decode("utf-8"))
     except UnreadableFile as exc:
         raise _Damaged(str(exc)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError too: json refuses integers over 4300 digits with a plain ValueError.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _Damaged(f"it is not valid JSON ({type(exc).__name__})") from None
 
 
