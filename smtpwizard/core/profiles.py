@@ -372,6 +372,7 @@ def list_profiles() -> ProfileList:
 
 
 def _unknown(name: str) -> ProfileError:
+    name = check_profile_name(name)  # trimmed: "work\r" must not echo a raw CR to a terminal
     names = tuple(summary.name for summary in list_profiles())
     known = ", ".join(f"“{n}”" for n in names) if names else "none yet"
     return ProfileError(
