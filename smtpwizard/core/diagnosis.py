@@ -13,6 +13,7 @@ from typing import Any
 
 from .diagnosis_catalogue import CATALOGUE, SECURITY_WORDS
 from .settings import ServerSettings
+from .transcript import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,8 @@ def make(
         suggestion=suggestion,
         needs_consent=needs_consent,
         step=step,
-        technical=technical,
+        # Raw server bytes (NUL, escape codes) must not reach a screen or a terminal.
+        technical=printable(technical)[:2000],
     )
 
 

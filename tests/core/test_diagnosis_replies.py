@@ -146,3 +146,16 @@ def test_the_user_documentation_lists_every_code_and_is_current():
     assert text == module.render(), "run: python scripts/gen_diagnosis_docs.py"
     for code in CATALOGUE:
         assert f"## `{code}`" in text
+
+
+def test_raw_server_bytes_never_reach_the_technical_details():
+    d = classify_reply("auth", 535, "bad\x00\x1b[31mred\x07 5.7.8", CTX)
+    assert "\x00" not in d.technical and "\x1b" not in d.technical and "\x07" not in d.technical
+    assert "red" in d.technical
+
+
+def test_aiosmtplib_has_the_crlf_and_starttls_injection_fixes():
+    from importlib.metadata import version
+
+    installed = tuple(int(part) for part in version("aiosmtplib").split(".")[:3])
+    assert installed >= (5, 1, 2), "aiosmtplib 5.1.1 fixed CRLF injection, 5.1.2 STARTTLS injection"

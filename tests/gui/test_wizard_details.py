@@ -233,3 +233,25 @@ def test_provider_advice_comes_before_the_first_failure(qtbot, wizard):
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
     text = wizard.page_of(PageId.SIGN_IN).hints.text()
     assert "Authenticated SMTP" in text and "December 2026" in text
+
+
+def test_without_a_keychain_the_sign_in_page_says_so_and_remembers_nothing(qtbot, wizard, lab):
+    from keyring.backends import fail
+
+    from smtpwizard.core import credentials
+
+    ep = lab.start("starttls_ok")
+    credentials.set_backend(fail.Keyring())
+    try:
+        fill_email(qtbot, wizard, ep.username, manual=True)
+        fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+        page = wizard.page_of(PageId.SIGN_IN)
+        qtbot.waitUntil(lambda: not page.keychain.running, timeout=15000)
+        assert not page.remember.isEnabled() and not page.remember.isChecked()
+        assert "type it each time" in page.keychain_note.text()
+        fill_sign_in(qtbot, wizard, ep.username, ep.password, send_to=None)
+        test_page, result = wait_for_test(qtbot, wizard)
+        assert result.ok  # the password typed this time still works
+        assert not test_page.saver.running and not test_page.keychain_note.isVisible()
+    finally:
+        credentials.set_backend(None)
