@@ -255,3 +255,22 @@ def test_without_a_keychain_the_sign_in_page_says_so_and_remembers_nothing(qtbot
         assert not test_page.saver.running and not test_page.keychain_note.isVisible()
     finally:
         credentials.set_backend(None)
+
+
+def test_a_damaged_profile_is_reported_and_the_wizard_still_starts(qtbot, qloop, isolated_config):
+    from smtpwizard.ui.state import WizardState
+    from smtpwizard.ui.wizard import SetupWizard
+
+    folder = isolated_config / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "broken.json").write_text('{"format": "smtpwizard-profile", "version": 1, "na')
+    wiz = SetupWizard(WizardState())
+    qtbot.addWidget(wiz)
+    wiz.show()
+    page = wiz.page_of(PageId.EMAIL)
+    qtbot.waitUntil(lambda: page.saved_problem.isVisible(), timeout=5000)
+    assert "damaged" in page.saved_problem.text()
+    assert not (folder / "broken.json").exists()  # moved aside, not deleted
+    assert list(folder.glob("broken.json.corrupt-*"))
+    qtbot.keyClicks(page.email, "anna@example.com")
+    assert page.validatePage()

@@ -114,7 +114,11 @@ class EmailPage(WizardPageBase):
         for summary in found:
             words = f"{summary.name}  ({summary.host}, port {summary.port})"
             self.saved.addItem(words, summary.name)
-        self.saved_box.setVisible(bool(found))
+        # Damaged files are reported too (they were moved aside), even when none is usable.
+        self.saved_box.setVisible(bool(found) or bool(found.problems))
+        self.saved_box.setTitle("Or test settings you saved before" if found else "Saved settings")
+        self.saved.setVisible(bool(found))
+        self.reopen.setVisible(bool(found))
         if found.problems:
             self.saved_problem.setText(" ".join(p.message for p in found.problems))
             self.saved_problem.show()
