@@ -56,13 +56,18 @@ class ExportsPanel(QWidget):
             self.tree.addTopLevelItem(parent_item)
             for fmt in FORMATS:
                 if fmt.audience in audiences:
-                    item = QTreeWidgetItem([fmt.title])
+                    # Short in the list (the part before any parenthesis); whole above the preview.
+                    item = QTreeWidgetItem([fmt.title.split(" (", 1)[0]])
                     item.setData(0, Qt.ItemDataRole.UserRole, fmt.id)
-                    item.setToolTip(0, fmt.how_to_use)
+                    item.setToolTip(0, fmt.title)
                     parent_item.addChild(item)
                     self._items[fmt.id] = item
         self.tree.expandAll()
         self.tree.currentItemChanged.connect(self._selected)
+        self.format_title = wrap_label()
+        font = self.format_title.font()
+        font.setBold(True)
+        self.format_title.setFont(font)
         self.how = wrap_label()
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
@@ -100,6 +105,7 @@ class ExportsPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.format_title)
         right_layout.addWidget(self.how)
         right_layout.addWidget(self.incoming)
         right_layout.addWidget(self.preview, 1)
@@ -156,6 +162,7 @@ class ExportsPanel(QWidget):
         state = self.state
         if fmt is None or state is None or state.settings is None:
             return
+        self.format_title.setText(fmt.title)
         self.how.setText(fmt.how_to_use)
         self.problem.hide()
         needs_incoming = fmt.needs_incoming and state.incoming is None
