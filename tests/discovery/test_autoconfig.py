@@ -84,29 +84,30 @@ async def test_redirect_within_the_same_base_domain_is_followed(lab: DiscoveryLa
     assert "redir.test" in result.candidates[0].detail
 
 
-@pytest.mark.parametrize(
-    ("route", "reason"),
-    [
-        (
-            Route(body=repeated(b"<" * 65536, 50 * 1024 * 1024), declared_length=50 * 1024 * 1024),
-            "offered a 50 MiB document",
-        ),
-        (
-            Route(body=repeated(b"<" * 65536, 50 * 1024 * 1024), content_length=False),
-            "sent more than 1 MiB; stopped reading and refused",
-        ),
-        (Route(body=BILLION_LAUGHS), "declares XML entities"),
-        (Route(body=EXTERNAL_ENTITY), "declares XML entities"),
-        (Route(body=GOOD.encode(), content_type="text/html"), "sent text/html instead of XML"),
-        (Route(body=GOOD.encode(), content_type=None), "sent no content type instead of XML"),
-        (Route(body=b"<clientConfig><emailProvider>"), "not well-formed XML"),
-        (Route(body=GOOD.encode(), status=500), "answered HTTP 500"),
-    ],
-    ids=[
+# Shared by the autoconfig and ISPDB sources: the same fetcher and parser, both proven.
+HOSTILE_DOCUMENTS = [
+    (
+        Route(body=repeated(b"<" * 65536, 50 * 1024 * 1024), declared_length=50 * 1024 * 1024),
+        "offered a 50 MiB document",
+    ),
+    (
+        Route(body=repeated(b"<" * 65536, 50 * 1024 * 1024), content_length=False),
+        "sent more than 1 MiB; stopped reading and refused",
+    ),
+    (Route(body=BILLION_LAUGHS), "declares XML entities"),
+    (Route(body=EXTERNAL_ENTITY), "declares XML entities"),
+    (Route(body=GOOD.encode(), content_type="text/html"), "sent text/html instead of XML"),
+    (Route(body=GOOD.encode(), content_type=None), "sent no content type instead of XML"),
+    (Route(body=b"<clientConfig><emailProvider>"), "not well-formed XML"),
+    (Route(body=GOOD.encode(), status=500), "answered HTTP 500"),
+]
+HOSTILE_IDS = [
         "50MB-declared", "50MB-streamed", "billion-laughs", "external-entity", "html",
         "no-type", "malformed", "http-500",
-    ],
-)  # fmt: skip
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "reason"), HOSTILE_DOCUMENTS, ids=HOSTILE_IDS)
 async def test_hostile_documents_are_refused_with_a_clear_reason(
     lab: DiscoveryLab, route: Route, reason: str
 ) -> None:
@@ -114,6 +115,22 @@ async def test_hostile_documents_are_refused_with_a_clear_reason(
     lab.web.route("https://autoconfig.hostile.test/mail/config-v1.1.xml", route)
     started = time.monotonic()
     result, report = await _autoconfig(lab, "ann@hostile.test")
+    assert time.monotonic() - started < 3
+    assert result.candidates == ()
+    assert report.status is SourceStatus.FAILED
+    assert reason in report.reason
+
+
+@pytest.mark.parametrize(("route", "reason"), HOSTILE_DOCUMENTS, ids=HOSTILE_IDS)
+async def test_hostile_ispdb_documents_are_refused_too(
+    lab: DiscoveryLab, route: Route, reason: str
+) -> None:
+    lab.web.route("https://ispdb.test/v1.1/hostile.test", route)
+    started = time.monotonic()
+    result = await discover(
+        "ann@hostile.test", options=lab.options(sources=frozenset({SourceKind.ISPDB}))
+    )
+    report = result.report(SourceKind.ISPDB)
     assert time.monotonic() - started < 3
     assert result.candidates == ()
     assert report.status is SourceStatus.FAILED
