@@ -48,7 +48,7 @@ def run_demo_check_command(args: argparse.Namespace) -> int:
 
     with start_demo() as demo:
         settings = ServerSettings(
-            host=demo.host,
+            host=demo.server_name,
             port=demo.starttls_port,
             security=Security.STARTTLS,
             username=demo.username,
