@@ -1,15 +1,17 @@
-"""'Try the alternatives for me': the seed's ports, tested in parallel, best first.
+"""'Try the alternatives for me': the seed's ports, probed in parallel, then one full check.
 
-Each alternative is first tried without credentials (nothing secret is sent while we look);
-the best one that works is then checked in full, sign-in included.
+The probe (core.probe) sends no credentials while it looks, verifies certificates, tries a
+port's other encryption when the first is wrong, and decides as soon as the best is certain.
+Only the winner is then checked in full, sign-in included.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from ..core.check import CheckOptions, CheckResult, run_check
+from ..core.probe import probe_host
+from ..core.probe_model import ProbeOptions, ProbeResult
 from ..core.settings import ALTERNATIVE_PORTS, Security, ServerSettings
 
 
@@ -19,28 +21,24 @@ async def try_alternatives(
     options: CheckOptions,
     progress: Callable[[object], None],
     ports: tuple[tuple[int, Security], ...] = ALTERNATIVE_PORTS,
-) -> tuple[CheckResult | None, list[tuple[ServerSettings, CheckResult]]]:
-    """Returns the full check of the best working alternative (or None) and every trial."""
-    trials = [
-        settings.with_changes(port=port, security=security.value, username=None)
-        for port, security in ports
-    ]
-    quick = CheckOptions(
-        timeout=min(options.timeout, 12.0), ca_file=options.ca_file, resolver=options.resolver
+) -> tuple[CheckResult | None, ProbeResult]:
+    """The full check of the best working alternative (or None), and what the probe found."""
+    probe_options = ProbeOptions(
+        ports=ports,
+        ca_file=options.ca_file,
+        resolver=options.resolver,
+        timeout=min(options.timeout, 15.0),
     )
-    results = await asyncio.gather(*(run_check(trial, options=quick) for trial in trials))
-    tried = list(zip(trials, results, strict=True))
-    for trial, result in tried:
-        progress(("tried", trial, result))
-    for trial, result in tried:
-        if result.ok:
-            chosen = trial.with_changes(username=settings.username)
-            progress(("chosen", chosen, result))
-            full = await run_check(
-                chosen,
-                password=password if chosen.username else None,
-                options=options,
-                progress=progress,
-            )
-            return full, tried
-    return None, tried
+    found = await probe_host(settings.host, options=probe_options)
+    best = found.recommended
+    if best is None:
+        return None, found
+    chosen = settings.with_changes(port=best.port, security=best.security.value)
+    progress(("chosen", chosen))
+    full = await run_check(
+        chosen,
+        password=password if chosen.username else None,
+        options=options,
+        progress=progress,
+    )
+    return full, found

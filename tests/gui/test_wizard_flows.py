@@ -129,3 +129,22 @@ def test_try_the_alternatives_finds_the_working_port(qtbot, wizard, lab):
     )
     assert page.state.last_result.ok, page.state.last_result.diagnosis
     assert (page.state.settings.port, page.state.settings.security) == (good.port, Security.TLS)
+
+
+def test_when_no_alternative_works_the_card_says_what_was_tried(qtbot, wizard, lab):
+    closed = lab.start("closed", host="127.0.0.4")
+    silent = lab.start("silent", host="127.0.0.4")
+    fill_email(qtbot, wizard, "anna@lab.test", manual=True)
+    fill_server(qtbot, wizard, closed.host, closed.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, "anna@lab.test", "pw", send_to=None)
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.diagnosis.code == "connection_refused"
+    page.alternative_ports = ((closed.port, Security.STARTTLS), (silent.port, Security.TLS))
+    page.state.last_result = None
+    qtbot.mouseClick(page.card.alternatives, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.runner.running and page.card.isVisible(), timeout=30000)
+    assert page.card.title.text().endswith("None of the usual ports worked")
+    assert f"Port {closed.port}" in page.card.explanation.text()
+    assert f"Port {silent.port}" in page.card.explanation.text()
+    assert not page.isComplete()
+    assert silent.auth_attempts == [] and closed.auth_attempts == []

@@ -18,7 +18,8 @@ from ..widgets.step_list import StepList
 from .base import WizardPageBase
 
 if TYPE_CHECKING:
-    from ...core.check import CheckOptions, CheckResult
+    from ...core.check import CheckOptions
+    from ...core.probe_model import ProbeResult
 
 
 class TestPage(WizardPageBase):
@@ -197,18 +198,15 @@ class TestPage(WizardPageBase):
             self._remember_password()
         self.completeChanged.emit()
 
-    def _show_alternatives_failed(self, tried: list[tuple[ServerSettings, CheckResult]]) -> None:
-        lines = [
-            f"Port {s.port} with {SECURITY_WORDS[s.security.value]}: {r.diagnosis.title.lower()}"
-            for s, r in tried
-        ]
-        last = tried[0][1]
-        self.state.last_result = last
-        self.steps.show_steps(last.steps)
+    def _show_alternatives_failed(self, found: ProbeResult) -> None:
         from ...core.diagnosis import Diagnosis
+        from ..search import port_words
 
+        lines = [f"Port {report.port}: {port_words(report)}" for report in found.reports]
+        self.state.last_result = None
+        self.elapsed.setText(f"Finished in {found.elapsed:.1f} s")
         summary = Diagnosis(
-            code=last.diagnosis.code,
+            code="timeout",
             title="None of the usual ports worked",
             explanation="We tried:\n" + "\n".join(lines),
             fix=(
@@ -218,7 +216,12 @@ class TestPage(WizardPageBase):
         )
         self.card.show_diagnosis(summary, None, alternatives=False)
         self.card.show()
-        self.details.set_lines([line for _, r in tried for line in r.transcript])
+        self.details.set_lines(
+            [
+                f"* port {r.port}: {r.diagnosis.technical if r.diagnosis else r.status.value}"
+                for r in found.reports
+            ]
+        )
         self.completeChanged.emit()
 
     def _crashed(self, exc: object) -> None:
