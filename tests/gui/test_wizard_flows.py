@@ -148,3 +148,40 @@ def test_when_no_alternative_works_the_card_says_what_was_tried(qtbot, wizard, l
     assert f"Port {silent.port}" in page.card.explanation.text()
     assert not page.isComplete()
     assert silent.auth_attempts == [] and closed.auth_attempts == []
+
+
+def test_settings_from_an_untrusted_source_must_be_confirmed(qtbot, wizard, lab):
+    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
+    from smtpwizard.core.settings import ResolverConfig
+    from tests.discovery.servers import DnsServer, Zone
+
+    ep = lab.start("starttls_ok")
+    zone = Zone()
+    zone.add("_submission._tcp.srvonly.test", "SRV", f"0 0 {ep.port} localhost.")
+    zone.add("localhost", "A", ep.host)
+    with DnsServer(zone) as dns:
+        wizard.state.discovery_options = DiscoveryOptions(
+            dns_server=dns.address,
+            sources=frozenset({SourceKind.PROVIDER_TABLE, SourceKind.SRV}),
+            timeout=5.0,
+        )
+        wizard.state.resolver = ResolverConfig(dns_server=dns.address)
+        fill_email(qtbot, wizard, "anna@srvonly.test", manual=False)
+        page = wizard.page_of(PageId.FINDING)
+        qtbot.waitUntil(
+            lambda: wizard.currentId() == PageId.FINDING and page.outcome is not None,
+            timeout=20000,
+        )
+        outcome = page.outcome
+        assert outcome.settings is not None
+        assert (outcome.settings.host, outcome.settings.port) == ("localhost", ep.port)
+        assert outcome.verified and not outcome.trusted
+        assert "DNS (SRV)" in page.result.text()
+        assert page.confirm.isVisible() and not page.isComplete()
+        assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+        page.confirm.setChecked(True)
+        assert page.isComplete()
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+        assert wizard.page_of(PageId.SERVER).host.text() == "localhost"
+    assert ep.auth_attempts == []
