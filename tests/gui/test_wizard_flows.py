@@ -185,3 +185,29 @@ def test_settings_from_an_untrusted_source_must_be_confirmed(qtbot, wizard, lab)
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
         assert wizard.page_of(PageId.SERVER).host.text() == "localhost"
     assert ep.auth_attempts == []
+
+
+def test_the_search_can_be_stopped_and_the_settings_entered_by_hand(qtbot, wizard, lab):
+    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
+    from tests.discovery.servers import DnsServer, Zone
+
+    zone = Zone()
+    zone.silent.add("_submission._tcp.slow.test")  # a DNS answer that never comes
+    zone.silent.add("_submissions._tcp.slow.test")
+    with DnsServer(zone) as dns:
+        wizard.state.discovery_options = DiscoveryOptions(
+            dns_server=dns.address,
+            sources=frozenset({SourceKind.SRV}),
+            timeout=30.0,
+            dns_timeout=25.0,
+        )
+        fill_email(qtbot, wizard, "anna@slow.test", manual=False)
+        page = wizard.page_of(PageId.FINDING)
+        qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDING and page.runner.running)
+        assert page.stop.isEnabled()
+        qtbot.mouseClick(page.stop, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.runner.running, timeout=1000)
+        assert "stopped" in page.result.text()
+        assert page.isComplete()
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
