@@ -7,8 +7,6 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 log = logging.getLogger("smtpwizard")
 
 
@@ -16,6 +14,8 @@ def install_excepthook() -> None:
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         details = "".join(traceback.format_exception(kind, value, tb))
         log.error("unexpected error: %s", details)
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
         if QApplication.instance() is None:
             sys.__excepthook__(kind, value, tb)
             return

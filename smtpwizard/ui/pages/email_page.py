@@ -101,7 +101,7 @@ class EmailPage(WizardPageBase):
             self.email.setText(self.state.email)
             self.name.setText(self.state.name)
         # After the first paint: reading the saved profiles is not worth delaying the window.
-        QTimer.singleShot(0, self.list_saved)
+        QTimer.singleShot(100, self.list_saved)
 
     def list_saved(self) -> None:
         from ...core.profiles import list_profiles
