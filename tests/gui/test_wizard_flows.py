@@ -211,3 +211,22 @@ def test_the_search_can_be_stopped_and_the_settings_entered_by_hand(qtbot, wizar
         assert page.isComplete()
         wizard.next()
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+
+
+def test_pages_built_after_the_first_paint_work_like_the_others(qtbot, qloop, lab):
+    from smtpwizard.ui.state import WizardState
+    from smtpwizard.ui.wizard import SetupWizard
+
+    ep = lab.start("starttls_ok")
+    wiz = SetupWizard(WizardState(ca_file=str(lab.ca_file)), later_pages_after_show=True)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    assert set(wiz.pages) == {PageId.EMAIL}  # what run_gui paints first
+    wiz.add_later_pages()
+    assert set(wiz.pages) == set(PageId)
+    assert wiz.button(QWizard.WizardButton.NextButton).isVisible()
+    fill_email(qtbot, wiz, ep.username, manual=True)
+    fill_server(qtbot, wiz, ep.host, ep.port, Security.STARTTLS)
+    fill_sign_in(qtbot, wiz, ep.username, ep.password, send_to=None)
+    _, result = wait_for_test(qtbot, wiz)
+    assert result.ok, result.diagnosis
