@@ -33,6 +33,12 @@ def run_gui_command(args: argparse.Namespace) -> int:
 
     if args.screenshots is not None and not args.demo:
         fail_usage("--screenshots walks the demo: use it together with --demo.")
+    if args.screenshots is None:
+        from .__main__ import no_screen_problem
+
+        problem = no_screen_problem()
+        if problem:
+            fail_usage(problem.removeprefix("smtpwizard: "))
     from .ui.app import run_gui
 
     return run_gui(demo=args.demo, screenshots=args.screenshots)

@@ -267,3 +267,23 @@ def test_check_a_saved_profile_with_the_keychain_password(lab, capsys, tmp_path,
         assert status == 2 and "work" in err  # the message names the profiles that exist
     finally:
         delete_password_sync(credential_key(settings))
+
+
+@pytest.mark.parametrize("args", [[], ["gui"], ["gui", "--demo"]])
+def test_without_a_screen_the_wizard_says_so_instead_of_crashing(args):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "smtpwizard", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "no screen to show the wizard on" in proc.stderr
+    assert "smtpwizard demo" in proc.stderr
