@@ -31,10 +31,10 @@ def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_demo_server_command(args: argparse.Namespace) -> int:
-    from .lab.demo import format_demo_instructions, run_demo_server
+    from .lab.demo import DemoInfo, format_demo_instructions, run_demo_server
 
-    def ready(info: object) -> None:
-        print(format_demo_instructions(info), flush=True)  # type: ignore[arg-type]
+    def ready(info: DemoInfo) -> None:
+        print(format_demo_instructions(info), flush=True)
 
     run_demo_server(starttls_port=args.starttls_port, tls_port=args.tls_port, ready=ready)
     return EXIT_OK

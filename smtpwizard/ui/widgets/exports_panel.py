@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
@@ -254,7 +255,7 @@ class ExportsPanel(QWidget):
 
 
 @contextlib.contextmanager
-def _blocked(widget: QWidget):  # type: ignore[no-untyped-def]
+def _blocked(widget: QWidget) -> Iterator[None]:
     widget.blockSignals(True)
     try:
         yield
