@@ -30,7 +30,12 @@ TEST_DOMAINS = [
     "hostile.test", "redir.test", "elsewhere.test", "plain.test", "example.co.uk", "acme.test",
     "xn--bcher-kva.test", "mxbase.test", "priority.test", "dup.test", "gmx.de",
 ]  # fmt: skip
-CERT_NAMES = ["ispdb.test", *TEST_DOMAINS, *(f"autoconfig.{d}" for d in TEST_DOMAINS)]
+CERT_NAMES = [
+    "ispdb.test",
+    "127.0.0.1",
+    *TEST_DOMAINS,
+    *(f"autoconfig.{d}" for d in TEST_DOMAINS),
+]
 
 
 @pytest.fixture(scope="session")

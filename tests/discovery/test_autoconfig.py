@@ -280,3 +280,15 @@ async def test_plain_http_has_its_own_deadline_after_https(lab: DiscoveryLab) ->
     report = result.report(SourceKind.AUTOCONFIG_HTTP)
     assert report.status is SourceStatus.FAILED
     assert report.reason == "no answer within 0.4 s"
+
+
+async def test_an_ispdb_at_an_ip_address_is_not_looked_up_in_dns(lab: DiscoveryLab) -> None:
+    lab.serve_config("https://127.0.0.1/v1.1/example.test", GOOD)
+    url = f"https://127.0.0.1:{lab.web.https_port}/v1.1/"
+    result = await discover(
+        "ann@example.test",
+        options=lab.options(sources=frozenset({SourceKind.ISPDB}), ispdb_url=url),
+    )
+    assert result.report(SourceKind.ISPDB).status is SourceStatus.FOUND
+    assert result.candidates[0].host == "smtp.example.test"
+    assert not lab.dns.asked("127.0.0.1", "A")

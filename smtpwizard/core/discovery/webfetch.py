@@ -16,6 +16,7 @@ from types import TracebackType
 import httpx
 
 from ..errors import InputError
+from ..resolve import is_ip
 from ..tlsinfo import make_client_context
 from .dns import Resolver
 from .domains import base_domain
@@ -176,6 +177,8 @@ class WebFetcher:
     async def _route(self, url: httpx.URL) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
         """Where to connect: the name itself, or an address from our own DNS view."""
         host = url.host
+        if is_ip(host):  # an address is not a name to look up (e.g. an --ispdb-url of an IP)
+            return url, {}, {}
         address = self._options.resolve.get(host)
         if address is None and self._options.dns_server is not None:
             answer = await self._resolver.addresses(host)
