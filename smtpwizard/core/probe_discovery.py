@@ -14,7 +14,7 @@ from typing import Any
 
 from .discovery import Candidate, DiscoveryOptions, DiscoveryResult, SourceKind, discover
 from .discovery.model import DiscoveryEvent
-from .probe import probe_candidates
+from .probe import ProbeRun, probe_candidates, targets_for_candidates, with_candidates
 from .probe_model import PortReport, ProbeOptions, ProbeResult
 from .settings import Security
 
@@ -50,6 +50,9 @@ class ServerSearch:
     probe: ProbeResult | None  # None when probing was switched off
     recommended: FoundServer | None
     elapsed: float
+    # With keep_running=True: the probe of ports still pending at the decision, still open so
+    # they go on reporting. The caller finishes it: `await run.finished()`, then `aclose()`.
+    pending_run: ProbeRun | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = self.discovery
@@ -117,6 +120,7 @@ async def find_server(
     probing: bool = True,
     on_source: Callable[[DiscoveryEvent], None] | None = None,
     on_port: Callable[[PortReport], None] | None = None,
+    keep_running: bool = False,
 ) -> ServerSearch:
     """Discover candidates for the address, then probe them (unless probing is False).
 
@@ -134,7 +138,21 @@ async def find_server(
         security = best.security or _security_for(port, probe)
         unverified = _found(best, port, security, found.email, verified=False)
         return ServerSearch(found, None, unverified, time.monotonic() - began)
-    probed = await probe_candidates(found.candidates, options=probe, progress=on_port)
+    pending_run = None
+    if keep_running:
+        run = ProbeRun(targets_for_candidates(found.candidates, probe), probe, on_port)
+        run.start()
+        try:
+            probed = with_candidates(await run.decided(), found.candidates)
+        except BaseException:
+            await run.aclose()
+            raise
+        if probed.complete:
+            await run.aclose()
+        else:
+            pending_run = run
+    else:
+        probed = await probe_candidates(found.candidates, options=probe, progress=on_port)
     recommended = None
     if probed.recommended is not None and probed.recommended.candidate is not None:
         r = probed.recommended
@@ -142,7 +160,7 @@ async def find_server(
         recommended = _found(
             r.candidate, r.port, r.security, found.email, verified=True, host=r.host
         )
-    return ServerSearch(found, probed, recommended, time.monotonic() - began)
+    return ServerSearch(found, probed, recommended, time.monotonic() - began, pending_run)
 
 
 def _found(

@@ -1,17 +1,18 @@
-"""Discovery, then probing, for the Finding page: the early answer now, the rest as it comes.
+"""The Finding page's search: core.probe_discovery.find_server, shaped for the page.
 
-The core does the work (core.discovery, core.probe); this only shapes the answer for the page
-and keeps the probe run open after the decision so pending ports go on reporting.
+The core does the work; this keeps the probe open after the decision (so pending ports go on
+reporting) and turns the answer into what the page shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..core.diagnosis_catalogue import SECURITY_WORDS
-from ..core.discovery import DiscoveryOptions, DiscoveryResult, discover
-from ..core.probe import ProbeRun, targets_for_candidates, with_candidates
+from ..core.discovery import DiscoveryOptions
+from ..core.probe import ProbeRun
+from ..core.probe_discovery import ServerSearch, find_server
 from ..core.probe_model import PortReport, PortStatus, ProbeOptions
 from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
 
@@ -56,65 +57,46 @@ async def find_settings(
     resolver: ResolverConfig,
     progress: Callable[[object], None],
 ) -> SearchOutcome:
-    found = await discover(email, options=options, progress=progress)
-    if not found.candidates:
-        return _outcome(found, None, verified=False)
-    probe_options = ProbeOptions(ca_file=ca_file, resolver=resolver)
-    run = ProbeRun(
-        targets_for_candidates(found.candidates, probe_options), probe_options, progress=progress
+    search = await find_server(
+        email,
+        discovery=options,
+        probe=ProbeOptions(ca_file=ca_file, resolver=resolver),
+        on_source=progress,
+        on_port=progress,
+        keep_running=True,
     )
-    run.start()
-    try:
-        decided = with_candidates(await run.decided(), found.candidates)
-    except BaseException:
-        await run.aclose()
-        raise
-    best = decided.recommended
-    if decided.complete:
-        await run.aclose()
-    still_running = None if decided.complete else run
-    if best is None or best.candidate is None:
-        outcome = _outcome(found, None, verified=False)
+    return outcome_of(search)
+
+
+def outcome_of(search: ServerSearch) -> SearchOutcome:
+    found = search.discovery
+    chosen = search.recommended
+    if chosen is not None:
+        settings: ServerSettings | None = ServerSettings(
+            chosen.host, chosen.port, chosen.security, chosen.username
+        )
+        trusted, verified, source = chosen.trusted, chosen.verified, chosen.source.label
     else:
-        settings = ServerSettings(
-            host=best.host,
-            port=best.port,
-            security=best.security,
-            username=best.candidate.username or found.email,
-        )
-        outcome = _outcome(
-            found,
-            settings,
-            verified=True,
-            trusted=best.candidate.trusted,
-            source_words=best.candidate.source.label,
-        )
-    return replace(outcome, pending_run=still_running)
-
-
-def _outcome(
-    found: DiscoveryResult,
-    settings: ServerSettings | None,
-    *,
-    verified: bool,
-    trusted: bool | None = None,
-    source_words: str | None = None,
-) -> SearchOutcome:
-    best = found.best
-    if settings is None and best is not None:
         # Found, but nothing answered: offer discovery's best for the person to check.
-        settings = best.to_settings()
+        best = found.best
+        settings = best.to_settings() if best else None
         if settings is not None and settings.username is None:
             settings = settings.with_changes(username=found.email)
+        trusted, verified, source = (
+            bool(best and best.trusted),
+            False,
+            best.source.label if best else "",
+        )
     return SearchOutcome(
         settings=settings,
-        trusted=bool(best and best.trusted) if trusted is None else trusted,
+        trusted=trusted,
         verified=verified,
-        source_words=source_words or (best.source.label if best else ""),
+        source_words=source,
         summary=found.summary(),
         notes=found.notes,
         provider_name=found.provider.name if found.provider else "",
         incoming=found.incoming,
+        pending_run=search.pending_run,
     )
 
 

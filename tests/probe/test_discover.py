@@ -290,3 +290,32 @@ def test_provider_server_unreachable_exits_1_with_the_reasons(make_host, dns, ca
         assert re.search(rf"^  (✗|!) smtp\.gmail\.com {port}: ", out, re.M), out
     assert "Nothing works" in out
     assert "Note: Gmail does not accept your normal Google password" in out
+
+
+def test_keep_running_leaves_pending_ports_reporting_until_finished(make_host, dns):
+    # The wizard's way: the answer at the decision, and the silent port still being probed.
+    host = make_host(p587="closed", p465="tls_ok", p25="silent")
+    dns.zone.add("keep.test", "MX", "10 localhost.")
+    dns.zone.add("localhost", "A", host.ip)
+    reports = []
+
+    async def scenario():
+        search = await find_server(
+            "anna@keep.test",
+            discovery=discovery_options(dns),
+            probe=host.options(resolver=ResolverConfig(dns_server=dns.address), probe_timeout=1.0),
+            on_port=reports.append,
+            keep_running=True,
+        )
+        assert search.recommended is not None and search.recommended.port == host.port(465)
+        assert search.pending_run is not None  # port 25 had not finished
+        decided_at = len(reports)
+        final = await search.pending_run.finished()
+        await search.pending_run.aclose()
+        return final, decided_at
+
+    final, decided_at = asyncio.run(scenario())
+    assert final.complete
+    assert final.report(host.port(25), "localhost").status is PortStatus.FAILED
+    assert any(r.port == host.port(25) for r in reports[decided_at:])  # reported after the answer
+    assert host.all_idle()
