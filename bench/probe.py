@@ -151,8 +151,8 @@ def _free_port(ip: str) -> int:
 
 def serve_lab(conn: Any, rtt: Any) -> None:
     sys.path.insert(0, str(ROOT))
-    from smtpwizard.lab import Lab
     from tests.discovery.servers import DnsServer, Zone
+    from tests.labkit import Lab
 
     with Lab() as lab:
         relays = _Relays(rtt)
@@ -183,7 +183,7 @@ SPACING = 0.1
 
 class Bench:
     def __init__(self, lab: dict[str, Any], probe_timeout: float) -> None:
-        from smtpwizard.core.resolve import ResolverConfig
+        from smtpwizard.core.net.resolve import ResolverConfig
 
         self.ports: dict[str, dict[int, int]] = lab["ports"]
         self.dns: tuple[str, int] = tuple(lab["dns"])  # type: ignore[assignment]
@@ -211,8 +211,7 @@ class Bench:
     async def discover_and_probe(self, host: str, expect: tuple[int, str]) -> float:
         """Wall time of find_server; also notes how it splits into discovery and probing."""
         from smtpwizard.core.discovery import DiscoveryOptions
-        from smtpwizard.core.probe_discovery import find_server
-        from smtpwizard.core.probe_model import ProbeOptions
+        from smtpwizard.core.probe import ProbeOptions, find_server
         from smtpwizard.core.settings import RECOMMENDED_PORTS
 
         lab_ports = tuple((self.ports[host][std], sec) for std, sec in RECOMMENDED_PORTS)

@@ -14,7 +14,7 @@ warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TL
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[object]:
-    from smtpwizard.lab import Lab
+    from tests.labkit import Lab
 
     with Lab() as running:
         yield running

@@ -11,11 +11,11 @@ import asyncio
 import ssl
 from dataclasses import dataclass
 
-from .network import close_stream
-from .resolve import ResolveError, ResolverConfig, resolve_host
+from .net.network import close_stream
+from .net.resolve import ResolveError, ResolverConfig, resolve_host
+from .net.tlsinfo import make_client_context
+from .servertext import printable
 from .settings import IncomingProtocol, IncomingServer, Security
-from .tlsinfo import make_client_context
-from .transcript import printable
 
 _GREETING = {IncomingProtocol.IMAP: b"* OK", IncomingProtocol.POP3: b"+OK"}
 _STARTTLS = {IncomingProtocol.IMAP: b"a1 STARTTLS\r\n", IncomingProtocol.POP3: b"STLS\r\n"}

@@ -1,10 +1,19 @@
-"""Real (and hostile) SMTP servers on loopback for tests, and the built-in demo server.
+"""The built-in demo mail server: real SMTP servers on loopback (STARTTLS and SSL/TLS).
 
-No Qt here: the CLI, the GUI's --demo and the tests all use it.
+No Qt here: `smtpwizard demo`, `demo-server` and the GUI's --demo use it. The tests start the
+same Lab with their own catalogue of good, provider-like and hostile servers (tests/labkit/).
 """
 
 from .lab import DEFAULT_USERNAME, Lab, LabEndpoint
 from .records import AuthAttempt, ReceivedMessage
-from .scenarios import SCENARIOS
+from .scenarios import DEMO_SCENARIOS, Scenario
 
-__all__ = ["DEFAULT_USERNAME", "SCENARIOS", "AuthAttempt", "Lab", "LabEndpoint", "ReceivedMessage"]
+__all__ = [
+    "DEFAULT_USERNAME",
+    "DEMO_SCENARIOS",
+    "AuthAttempt",
+    "Lab",
+    "LabEndpoint",
+    "ReceivedMessage",
+    "Scenario",
+]

@@ -9,7 +9,7 @@ import shutil
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
@@ -18,14 +18,14 @@ from typing import Any, TypeVar
 from smtpwizard.core.settings import Security
 
 from .certs import LabCertificates, ServerCert
-from .hostile import MAX_LINE
 from .records import AuthAttempt, EndpointState, ReceivedMessage
-from .scenarios import SCENARIO_SPECS, SCENARIOS, Credentials, Scenario
+from .scenarios import DEMO_SCENARIOS, Credentials, Scenario
 from .smtp_server import LabSMTP
 
 T = TypeVar("T")
 DEFAULT_USERNAME = "anna@lab.test"
 _CALL_TIMEOUT = 10.0
+MAX_LINE = 4096  # the longest line a raw server reads at once
 _STOP_GRACE = 1.0
 
 
@@ -104,7 +104,9 @@ class Lab:
         password: str | None = None,
         persistent_certs: bool = False,
         on_message: Callable[[LabEndpoint, ReceivedMessage], None] | None = None,
+        scenarios: Mapping[str, Scenario] = DEMO_SCENARIOS,
     ) -> None:
+        self.scenarios = scenarios
         self._own_workdir = workdir is None
         self.workdir = (
             Path(tempfile.mkdtemp(prefix="smtpwizard-lab-")) if workdir is None else workdir
@@ -160,9 +162,10 @@ class Lab:
     # ---- starting ----
     def start(self, scenario: str, host: str = "127.0.0.1", port: int | None = None) -> LabEndpoint:
         """Start one scenario; returns once it accepts connections ('closed': once nothing does)."""
-        spec = SCENARIO_SPECS.get(scenario)
+        spec = self.scenarios.get(scenario)
         if spec is None:
-            raise ValueError(f"unknown lab scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+            known = ", ".join(self.scenarios)
+            raise ValueError(f"unknown lab scenario {scenario!r}; known: {known}")
         _require_loopback_v4(host)
         if threading.current_thread() is self._thread:
             raise RuntimeError("Lab.start() blocks: call it from another thread than the lab's")

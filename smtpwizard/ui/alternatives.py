@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.check import CheckOptions, CheckResult, run_check
-from ..core.probe import probe_host
-from ..core.probe_model import ProbeOptions, ProbeResult
+from ..core.probe import ProbeOptions, ProbeResult, probe_host
 from ..core.settings import ALTERNATIVE_PORTS, Security, ServerSettings
 
 

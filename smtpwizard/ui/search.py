@@ -1,4 +1,4 @@
-"""The Finding page's search: core.probe_discovery.find_server, shaped for the page.
+"""The Finding page's search: core.probe.find_server, shaped for the page.
 
 The core does the work; this keeps the probe open after the decision (so pending ports go on
 reporting) and turns the answer into what the page shows.
@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.diagnosis_catalogue import SECURITY_WORDS
+from ..core.diagnosis.catalogue import SECURITY_WORDS
 from ..core.discovery import DiscoveryOptions
-from ..core.probe import ProbeRun
-from ..core.probe_discovery import ServerSearch, find_server
-from ..core.probe_model import PortReport, PortStatus, ProbeOptions
+from ..core.probe import PortReport, PortStatus, ProbeOptions, ProbeRun, ServerSearch, find_server
 from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from smtpwizard.core.steps import StepStatus
+from smtpwizard.core.check import StepStatus
 
 from .helpers import OUTSIDE, check
 
@@ -177,7 +177,7 @@ def test_silent_port_times_out_within_the_deadline(lab):
 
 def test_unknown_name_and_dns_server_option(lab):
     # Only a DNS server of our own on loopback: the system resolver is not a test target.
-    from smtpwizard.core.resolve import ResolverConfig
+    from smtpwizard.core.net.resolve import ResolverConfig
     from tests.discovery.servers import DnsServer, Zone
 
     ep = lab.start("starttls_ok")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from smtpwizard.core.resolve import ResolverConfig
+from smtpwizard.core.net.resolve import ResolverConfig
 
 from .helpers import check
 
@@ -119,8 +119,8 @@ def test_login_and_xoauth2_payloads_are_redacted():
     """AUTH LOGIN sends the password as a bare line after a 334 challenge; XOAUTH2 in the AUTH."""
     import base64
 
-    from smtpwizard.core.tracing_smtp import TracingSMTP
-    from smtpwizard.core.transcript import Transcript
+    from smtpwizard.core.check.tracing_smtp import TracingSMTP
+    from smtpwizard.core.check.transcript import Transcript
 
     transcript = Transcript()
     transcript.add_secret("s3cret!")

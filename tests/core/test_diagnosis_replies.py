@@ -3,7 +3,7 @@
 import pytest
 
 from smtpwizard.core.diagnosis import DiagnosisContext, classify_reply
-from smtpwizard.core.diagnosis_catalogue import CATALOGUE
+from smtpwizard.core.diagnosis.catalogue import CATALOGUE
 from smtpwizard.core.settings import Security, ServerSettings
 
 CTX = DiagnosisContext(ServerSettings("smtp.example.com", 587, Security.STARTTLS, "anna"))

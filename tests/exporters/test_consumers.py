@@ -21,7 +21,7 @@ import pytest
 from smtpwizard.core.credentials import credential_key
 from smtpwizard.core.exporters import render_export
 from smtpwizard.core.settings import Account, Security, ServerSettings
-from smtpwizard.lab import Lab, LabEndpoint
+from tests.labkit import Lab, LabEndpoint
 
 from .conftest import require
 from .readers import card_fields, run, save

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from smtpwizard.lab import Lab
+from tests.labkit import Lab
 
 
 @pytest.fixture

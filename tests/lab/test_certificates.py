@@ -8,7 +8,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 
-from smtpwizard.lab import Lab
+from tests.labkit import Lab
 
 from .helpers import client, peer_fingerprint, starttls_socket
 

@@ -8,7 +8,7 @@ import aiosmtplib
 import pytest
 
 from smtpwizard.core.settings import Security
-from smtpwizard.lab import AuthAttempt, Lab
+from tests.labkit import AuthAttempt, Lab
 
 from .helpers import LineSocket, client, connect, message, plain_b64
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.lab import SCENARIOS, Lab
+from tests.labkit import SCENARIOS, Lab
 
 from .helpers import LineSocket, connect, socket_fds, starttls_socket
 

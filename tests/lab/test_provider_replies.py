@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiosmtplib
 import pytest
 
-from smtpwizard.lab import AuthAttempt, Lab
+from tests.labkit import AuthAttempt, Lab
 
 from .helpers import client, message, plain_b64
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from smtpwizard.core.probe_model import ProbeOptions
+from smtpwizard.core.probe import ProbeOptions
 from smtpwizard.core.settings import RECOMMENDED_PORTS, Security
-from smtpwizard.lab import Lab, LabEndpoint
+from tests.labkit import Lab, LabEndpoint
 
 # One address per lab host; never reused within a run so hosts cannot see each other's servers.
 _ADDRESSES = (f"127.0.{b}.{c}" for b, c in itertools.product(range(60, 70), range(2, 250)))

@@ -17,10 +17,14 @@ import pytest
 
 from smtpwizard.cli import main
 from smtpwizard.core.discovery import Candidate, DiscoveryOptions, SourceKind
-from smtpwizard.core.probe import probe_candidates, targets_for_candidates
-from smtpwizard.core.probe_discovery import find_server
-from smtpwizard.core.probe_model import PortStatus, ProbeOptions
-from smtpwizard.core.resolve import ResolverConfig
+from smtpwizard.core.net.resolve import ResolverConfig
+from smtpwizard.core.probe import (
+    PortStatus,
+    ProbeOptions,
+    find_server,
+    probe_candidates,
+    targets_for_candidates,
+)
 from smtpwizard.core.settings import Security
 from tests.discovery.servers import DnsServer, Zone
 

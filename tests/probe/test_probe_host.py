@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from smtpwizard.core.probe import ProbeRun, ProbeTarget, probe_host
-from smtpwizard.core.probe_model import PortStatus, ProbeOptions
+from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.settings import Security
 
 S, T = Security.STARTTLS, Security.TLS

@@ -27,7 +27,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 
-from smtpwizard.lab import Lab, LabEndpoint
+from tests.labkit import Lab, LabEndpoint
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

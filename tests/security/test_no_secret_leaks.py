@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.cli import main
+from smtpwizard.core.check import REDACTED
 from smtpwizard.core.exporters import FORMATS, render_export
 from smtpwizard.core.settings import (
     Account,
@@ -27,8 +28,7 @@ from smtpwizard.core.settings import (
     Security,
     ServerSettings,
 )
-from smtpwizard.core.transcript import REDACTED
-from smtpwizard.lab import Lab
+from tests.labkit import Lab
 
 from .secret_scan import PASSWORD, USERNAME, find, needles, scan_records, scan_tree
 

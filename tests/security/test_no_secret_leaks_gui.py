@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from smtpwizard.core.check import REDACTED
 from smtpwizard.core.exporters import FORMATS
 from smtpwizard.core.settings import Security
-from smtpwizard.core.transcript import REDACTED
-from smtpwizard.lab import Lab
 from smtpwizard.ui.page_ids import PageId
 from tests.gui import conftest as gui_fixtures
 from tests.gui.flows import fill_email, fill_server, wait_for_test
+from tests.labkit import Lab
 
 from .secret_scan import PASSWORD, TOKEN, USERNAME, find, scan_records, scan_tree
 

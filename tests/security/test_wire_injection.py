@@ -98,7 +98,7 @@ def test_the_cli_refuses_injection_before_connecting(lab, monkeypatch, capsys, t
 
 def test_the_connection_counter_sees_a_connection():
     """Without this, 'connections == 1' above could pass with a counter that never moves."""
-    from smtpwizard.lab import Lab
+    from tests.labkit import Lab
 
     with Lab() as own:
         ep = own.start("starttls_ok")

@@ -16,8 +16,8 @@ from types import TracebackType
 import httpx
 
 from ..errors import InputError
-from ..resolve import is_ip
-from ..tlsinfo import make_client_context
+from ..net.resolve import is_ip
+from ..net.tlsinfo import make_client_context
 from .dns import Resolver
 from .domains import base_domain
 from .model import DiscoveryOptions

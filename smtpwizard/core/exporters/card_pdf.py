@@ -33,7 +33,7 @@ from reportlab.platypus import (
 )
 
 from .base import ExportRequest
-from .card import card_sections, footer_text, port_guidance, port_intro
+from .card_content import card_sections, footer_text, port_guidance, port_intro
 
 __all__ = ["settings_card_pdf"]
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from PySide6.QtWidgets import QLayout, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
 from ..state import WizardState
 
-if TYPE_CHECKING:
-    from ..wizard import SetupWizard
+
+class WizardHost(Protocol):
+    """What a page may ask of the wizard that holds it (pages never import the wizard itself,
+    so the wizard can import every page and the layers stay one-way)."""
+
+    state: WizardState
+
+    def next(self) -> None: ...
 
 
 class WizardPageBase(QWizardPage):
-    def wiz(self) -> SetupWizard:
-        from ..wizard import SetupWizard
-
-        return cast(SetupWizard, self.wizard())
+    def wiz(self) -> WizardHost:
+        return cast(WizardHost, self.wizard())
 
     @property
     def state(self) -> WizardState:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...core.diagnosis_catalogue import SECURITY_WORDS
+from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ..page_ids import PageId
 from ..tasks import TaskRunner
 from ..theme import colours, hint_label, wrap_label
@@ -22,7 +22,7 @@ from .base import WizardPageBase
 
 if TYPE_CHECKING:
     from ...core.discovery import DiscoveryEvent
-    from ...core.probe_model import PortReport
+    from ...core.probe import PortReport
     from ..search import SearchOutcome
 
 # Discovery (httpx, dnspython) is imported when the page is first shown, not at start-up.
@@ -180,7 +180,7 @@ class FindingPage(WizardPageBase):
 
     def _progress(self, event: object) -> None:
         from ...core.discovery import DiscoveryEvent
-        from ...core.probe_model import PortReport
+        from ...core.probe import PortReport
 
         if isinstance(event, DiscoveryEvent):
             self._source_event(event)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
-from ...core.diagnosis_catalogue import SECURITY_WORDS
+from ...core.check import ProgressEvent, StepResult
+from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ...core.settings import ALTERNATIVE_PORTS, ServerSettings
-from ...core.steps import ProgressEvent, StepResult
 from ..tasks import TaskRunner
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
@@ -19,7 +19,7 @@ from .base import WizardPageBase
 
 if TYPE_CHECKING:
     from ...core.check import CheckOptions
-    from ...core.probe_model import ProbeResult
+    from ...core.probe import ProbeResult
 
 
 class TestPage(WizardPageBase):

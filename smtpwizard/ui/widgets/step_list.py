@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from ...core.steps import StepResult, StepStatus
+from ...core.check import StepResult, StepStatus
 from ..theme import colours
 
 MARKS = {

@@ -9,9 +9,9 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from .core.errors import InputError
-from .core.inputs import parse_dns_server, parse_resolve
-from .core.resolve import ResolverConfig
+from ..core.errors import InputError
+from ..core.inputs import parse_dns_server, parse_resolve
+from ..core.net.resolve import ResolverConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -124,7 +124,7 @@ def password_from(args: argparse.Namespace, *, key: str | None, needed: bool) ->
 
 
 def _password_from_keyring(key: str | None) -> str:
-    from .core.credentials import KeychainError, load_password_sync
+    from ..core.credentials import KeychainError, load_password_sync
 
     if key is None:
         fail_usage("--keyring needs a username and server to look up.")

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .discovery import Candidate, DiscoveryOptions, DiscoveryResult, SourceKind, discover
-from .discovery.model import DiscoveryEvent
-from .probe import ProbeRun, probe_candidates, targets_for_candidates, with_candidates
-from .probe_model import PortReport, ProbeOptions, ProbeResult
-from .settings import Security
+from ..discovery import Candidate, DiscoveryOptions, DiscoveryResult, SourceKind, discover
+from ..discovery.model import DiscoveryEvent
+from ..settings import Security
+from .model import PortReport, ProbeOptions, ProbeResult
+from .ports import ProbeRun, probe_candidates, targets_for_candidates, with_candidates
 
 __all__ = ["FoundServer", "ServerSearch", "candidate_to_dict", "find_server"]
 

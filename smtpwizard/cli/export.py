@@ -9,17 +9,8 @@ import datetime as dt
 import sys
 import textwrap
 
-from .cli_common import (
-    EXIT_OK,
-    EXIT_USAGE,
-    UsageError,
-    add_password_options,
-    fail_usage,
-    password_from,
-    print_json,
-)
-from .core.errors import InputError, SmtpWizardError
-from .core.exporters import (
+from ..core.errors import InputError, SmtpWizardError
+from ..core.exporters import (
     FORMATS,
     ExportError,
     ExportResult,
@@ -29,8 +20,17 @@ from .core.exporters import (
     render_export,
     write_export,
 )
-from .core.inputs import parse_display_name, parse_email, parse_host, parse_port, parse_username
-from .core.settings import Account, IncomingProtocol, IncomingServer, Security, ServerSettings
+from ..core.inputs import parse_display_name, parse_email, parse_host, parse_port, parse_username
+from ..core.settings import Account, IncomingProtocol, IncomingServer, Security, ServerSettings
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_password_options,
+    fail_usage,
+    password_from,
+    print_json,
+)
 
 __all__ = ["add_export_parser", "run_export"]
 
@@ -157,7 +157,7 @@ def _render(args: argparse.Namespace) -> ExportResult:
     if args.include_password:
         key = None
         if settings.username:
-            from .core.credentials import credential_key
+            from ..core.credentials import credential_key
 
             key = credential_key(settings)
         password = password_from(args, key=key, needed=bool(settings.username))
@@ -179,7 +179,7 @@ def _settings_and_account(
     if args.profile:
         if args.host or args.email or args.port or args.user:
             fail_usage("Use either --profile or --host/--port/--user/--email, not both.")
-        from .core.profiles import load_profile
+        from ..core.profiles import load_profile
 
         profile = load_profile(args.profile)
         # Only a recorded passing check counts: a file never claims a test that did not happen.
@@ -195,7 +195,7 @@ def _settings_and_account(
         fail_usage("Give --profile NAME, or the settings: --host, --port, --security, --email.")
     if not args.email:
         fail_usage("Please give the sending address with --email.")
-    from .cli_check import settings_from_args
+    from .check import settings_from_args
 
     settings = settings_from_args(args)
     account = Account(

@@ -8,8 +8,8 @@ from typing import Any
 
 import aiosmtplib
 
-from . import diagnosis as dx
-from .diagnosis import Diagnosis, DiagnosisContext
+from .. import diagnosis as dx
+from ..diagnosis import Diagnosis, DiagnosisContext
 from .steps import StepName
 
 # OpenSSL X509_V_ERR_* codes we explain differently.

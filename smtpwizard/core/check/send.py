@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import email.utils
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 import aiosmtplib
 
-from . import diagnosis as dx
-from .check_failures import StepFailure
+from .. import diagnosis as dx
+from .failures import StepFailure
+from .session import CheckSession
 from .steps import StepName
-
-if TYPE_CHECKING:
-    from .check import _CheckRun
 
 TEST_BODY = (
     "Hello,\n\n"
@@ -36,7 +33,7 @@ def build_test_message(sender: str, recipient: str, host: str, port: int) -> byt
     return message.as_bytes()
 
 
-async def send_test_message(run: _CheckRun) -> None:
+async def send_test_message(run: CheckSession) -> None:
     smtp = run.smtp
     assert smtp is not None
     recipient = run.options.send_to or ""
@@ -65,6 +62,6 @@ async def send_test_message(run: _CheckRun) -> None:
 
 
 def _reply_failure(
-    run: _CheckRun, name: StepName, exc: aiosmtplib.SMTPResponseException
+    run: CheckSession, name: StepName, exc: aiosmtplib.SMTPResponseException
 ) -> StepFailure:
     return StepFailure(name, dx.classify_reply(name.value, exc.code, exc.message, run.context))

@@ -1,6 +1,6 @@
 """Securing the connection and the greeting: implicit TLS or STARTTLS, certificates, pins.
 
-Split from check.py; these functions drive one _CheckRun. They also notice a port that expects
+Split from check.py; these functions drive one CheckSession. They also notice a port that expects
 the other kind of encryption (both ways) and look at a certificate that failed verification.
 """
 
@@ -9,23 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiosmtplib
 
-from . import diagnosis as dx
-from .check_failures import StepFailure, classify_exception
-from .check_probes import fetch_certificate, looks_like_implicit_tls, reads_plain_greeting
-from .diagnosis import Diagnosis
+from .. import diagnosis as dx
+from ..diagnosis import Diagnosis
+from ..net.tlsinfo import tls_info_from
+from ..servertext import printable
+from .failures import StepFailure, classify_exception
+from .session import CheckSession
+from .side_probes import fetch_certificate, looks_like_implicit_tls, reads_plain_greeting
 from .steps import StepName, StepResult, StepStatus
-from .tlsinfo import tls_info_from
-from .transcript import printable
-
-if TYPE_CHECKING:
-    from .check import _CheckRun
 
 
-async def implicit_tls_and_greeting(run: _CheckRun, sock: Any) -> None:
+async def implicit_tls_and_greeting(run: CheckSession, sock: Any) -> None:
     assert run.smtp is not None
     async with run.step(StepName.TLS, run.limits.tls) as step:
         try:
@@ -43,10 +41,10 @@ async def implicit_tls_and_greeting(run: _CheckRun, sock: Any) -> None:
     greeting_step.status = StepStatus.OK
     greeting_step.duration = 0.0
     greeting_step.detail = record_greeting(run, greeting)
-    run._emit(greeting_step)
+    run.emit(greeting_step)
 
 
-async def raise_tls_connect_failure(run: _CheckRun, exc: aiosmtplib.SMTPConnectError) -> None:
+async def raise_tls_connect_failure(run: CheckSession, exc: aiosmtplib.SMTPConnectError) -> None:
     cause = exc.__cause__
     if isinstance(cause, ssl.SSLError) and not isinstance(cause, ssl.SSLCertVerificationError):
         reason = (cause.reason or "").upper()
@@ -81,7 +79,7 @@ async def raise_tls_connect_failure(run: _CheckRun, exc: aiosmtplib.SMTPConnectE
     raise StepFailure(StepName.TLS, failure) from exc
 
 
-async def plain_greeting(run: _CheckRun, sock: Any) -> None:
+async def plain_greeting(run: CheckSession, sock: Any) -> None:
     assert run.smtp is not None
     async with run.step(StepName.GREETING, run.limits.greeting) as step:
         connect = asyncio.ensure_future(
@@ -130,13 +128,13 @@ async def plain_greeting(run: _CheckRun, sock: Any) -> None:
         step.detail = record_greeting(run, greeting)
 
 
-def record_greeting(run: _CheckRun, greeting: aiosmtplib.SMTPResponse) -> str:
+def record_greeting(run: CheckSession, greeting: aiosmtplib.SMTPResponse) -> str:
     run.server.banner = printable(greeting.message)
     run.transcript.server(greeting.code, greeting.message)
     return dx.shorten(f"{greeting.code} {run.server.banner}", 120)
 
 
-def note_tls(run: _CheckRun, step: StepResult) -> None:
+def note_tls(run: CheckSession, step: StepResult) -> None:
     assert run.smtp is not None
     ssl_object = run.smtp.get_transport_info("ssl_object")
     run.tls = tls_info_from(ssl_object, pinned=run.pinned)
@@ -151,7 +149,7 @@ def note_tls(run: _CheckRun, step: StepResult) -> None:
     run.transcript.note(f"secured: {step.detail}")
 
 
-def check_pin(run: _CheckRun, name: StepName) -> None:
+def check_pin(run: CheckSession, name: StepName) -> None:
     assert run.tls is not None
     cert = run.tls.certificate
     seen = cert.fingerprint_sha256 if cert else "none"
@@ -172,7 +170,7 @@ def check_pin(run: _CheckRun, name: StepName) -> None:
         )
 
 
-async def starttls(run: _CheckRun) -> None:
+async def starttls(run: CheckSession) -> None:
     assert run.smtp is not None
     async with run.step(StepName.STARTTLS, run.limits.tls) as step:
         if not run.smtp.supports_extension("starttls"):
@@ -216,7 +214,7 @@ async def starttls(run: _CheckRun) -> None:
         note_tls(run, step)
 
 
-async def certificate_failure(run: _CheckRun, name: StepName, failure: Diagnosis) -> Diagnosis:
+async def certificate_failure(run: CheckSession, name: StepName, failure: Diagnosis) -> Diagnosis:
     """Look at the certificate that failed (on a new connection) so we can show and suggest."""
     cert = await fetch_certificate(
         run.address or run.settings.host,

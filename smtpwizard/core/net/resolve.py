@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import dns.asyncresolver
 
-from .settings import ResolverConfig
+from ..settings import ResolverConfig
 
 __all__ = ["Resolution", "ResolveError", "ResolverConfig", "resolve_host"]
 

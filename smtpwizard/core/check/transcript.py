@@ -5,17 +5,11 @@ from __future__ import annotations
 import base64
 import time
 
+from ..servertext import printable
+
 REDACTED = "<hidden: sign-in data>"
 MAX_LINES = 400
 MAX_LINE_CHARS = 500
-
-
-def printable(data: bytes | str) -> str:
-    """Server text for people: invalid UTF-8 and control bytes become visible replacements."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogateescape")
-    text = data.decode("utf-8", "replace")
-    return "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in text)
 
 
 class Transcript:

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
-from .cli_common import EXIT_FAILED, EXIT_USAGE, UsageError
-from .core.errors import InputError, SmtpWizardError
+from .. import __version__
+from ..core.errors import InputError, SmtpWizardError
+from .common import EXIT_FAILED, EXIT_USAGE, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,11 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"smtpwizard {__version__}")
     # Typed loosely: each command module takes the standard _SubParsersAction.
     subparsers: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from .cli_check import add_check_parser
-    from .cli_demo import add_demo_parsers
-    from .cli_discover import add_discover_parsers
-    from .cli_export import add_export_parser
-    from .cli_gui import add_gui_parser
+    from .check import add_check_parser
+    from .demo import add_demo_parsers
+    from .discover import add_discover_parsers
+    from .export import add_export_parser
+    from .gui import add_gui_parser
 
     add_check_parser(subparsers)
     add_discover_parsers(subparsers)
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smtpwizard: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     except SmtpWizardError as exc:
-        from .core.profiles import ProfileError
+        from ..core.profiles import ProfileError
 
         print(f"smtpwizard: {getattr(exc, 'message', exc)}", file=sys.stderr)
         # A profile that does not exist or cannot be read is bad input, like a bad --host.

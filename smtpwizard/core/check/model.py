@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnosis import Diagnosis
-from .settings import ResolverConfig, Security, ServerSettings
+from ..diagnosis import Diagnosis
+from ..net.tlsinfo import TlsInfo
+from ..settings import ResolverConfig, Security, ServerSettings
 from .steps import StepName, StepResult
-from .tlsinfo import TlsInfo
 
 
 @dataclass(frozen=True, slots=True)

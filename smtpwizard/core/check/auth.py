@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aiosmtplib
 
-from . import diagnosis as dx
-from .check_failures import StepFailure
+from .. import diagnosis as dx
+from .failures import StepFailure
+from .session import CheckSession
 from .steps import StepName, StepResult
-
-if TYPE_CHECKING:
-    from .check import _CheckRun
 
 # Password mechanisms we can use, best first. CRAM-MD5 last: it needs the password on the
 # server in a reversible form, and some servers advertise it without supporting it.
@@ -19,7 +15,7 @@ _PREFERRED = ("PLAIN", "LOGIN", "CRAM-MD5")
 _NEEDS_OTHER_LOGIN = {"XOAUTH2", "OAUTHBEARER", "GSSAPI", "NTLM"}
 
 
-async def authenticate(run: _CheckRun, step: StepResult) -> str:
+async def authenticate(run: CheckSession, step: StepResult) -> str:
     smtp = run.smtp
     assert smtp is not None
     settings = run.settings

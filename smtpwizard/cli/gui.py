@@ -29,16 +29,16 @@ def add_gui_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_gui_command(args: argparse.Namespace) -> int:
-    from .cli_common import fail_usage
+    from .common import fail_usage
 
     if args.screenshots is not None and not args.demo:
         fail_usage("--screenshots walks the demo: use it together with --demo.")
     if args.screenshots is None:
-        from .__main__ import no_screen_problem
+        from ..ui.screen import no_screen_problem
 
         problem = no_screen_problem()
         if problem:
             fail_usage(problem.removeprefix("smtpwizard: "))
-    from .ui.app import run_gui
+    from ..ui.app import run_gui
 
     return run_gui(demo=args.demo, screenshots=args.screenshots)

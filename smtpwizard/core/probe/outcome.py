@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from .check import CheckResult
-from .probe_model import Attempt, PortReport, PortStatus
-from .settings import Security
-from .steps import StepName, StepStatus
+from ..check import CheckResult, StepName, StepStatus
+from ..settings import Security
+from .model import Attempt, PortReport, PortStatus
 
 __all__ = ["finished_report", "other_mode"]
 

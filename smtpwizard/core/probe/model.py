@@ -12,13 +12,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .check import StepLimits
-from .diagnosis import Diagnosis
-from .resolve import ResolverConfig
-from .settings import RECOMMENDED_PORTS, Security
+from ..check import StepLimits
+from ..diagnosis import Diagnosis
+from ..net.resolve import ResolverConfig
+from ..settings import RECOMMENDED_PORTS, Security
 
 if TYPE_CHECKING:
-    from .discovery.model import Candidate
+    from ..discovery.model import Candidate
 
 
 class PortStatus(StrEnum):

@@ -14,9 +14,10 @@ import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from .records import AuthAttempt, EndpointState
+from smtpwizard.lab.lab import MAX_LINE
+from smtpwizard.lab.records import AuthAttempt, EndpointState
+from smtpwizard.lab.scenarios import RawHandler
 
-MAX_LINE = 4096
 GREETING = b"220 lab.test ESMTP smtpwizard-lab\r\n"
 BUSY = b"421 4.3.2 Service not available, closing transmission channel\r\n"
 HUGE_BANNER_BYTES = 4 * 1024 * 1024
@@ -26,10 +27,6 @@ TRICKLE_INTERVAL = 1.0
 STARTTLS_FAILS = "454 4.7.0 TLS not available due to local problem"
 STARTTLS_READY = "220 2.0.0 Ready to start TLS"
 AUTH_REFUSED = "535 5.7.8 Authentication credentials invalid"
-
-RawHandler = Callable[
-    [asyncio.StreamReader, asyncio.StreamWriter, EndpointState], Coroutine[Any, Any, None]
-]
 
 
 async def read_line(reader: asyncio.StreamReader) -> bytes | None:

@@ -11,7 +11,19 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 
-from .cli_common import (
+from ..core.discovery import DiscoveryOptions, SourceStatus
+from ..core.inputs import parse_email, parse_host, parse_port
+from ..core.probe import (
+    PortReport,
+    PortStatus,
+    ProbeOptions,
+    ProbeResult,
+    ServerSearch,
+    find_server,
+    probe_host,
+)
+from ..core.settings import RECOMMENDED_PORTS, Security, default_security_for_port
+from .common import (
     EXIT_FAILED,
     EXIT_OK,
     add_network_options,
@@ -21,12 +33,6 @@ from .cli_common import (
     resolver_from,
     supports_unicode,
 )
-from .core.discovery import DiscoveryOptions, SourceStatus
-from .core.inputs import parse_email, parse_host, parse_port
-from .core.probe import probe_host
-from .core.probe_discovery import ServerSearch, find_server
-from .core.probe_model import PortReport, PortStatus, ProbeOptions, ProbeResult
-from .core.settings import RECOMMENDED_PORTS, Security, default_security_for_port
 
 DEFAULT_PROBE_TIMEOUT = 8.0  # one attempt
 DEFAULT_TOTAL_TIMEOUT = 15.0  # the whole probe

@@ -8,10 +8,10 @@ import ssl
 
 import aiosmtplib
 
-from .network import close_stream, open_stream
-from .settings import Security
-from .tlsinfo import CertificateInfo, certificate_info, unverified_context
-from .transcript import printable
+from ..net.network import close_stream, open_stream
+from ..net.tlsinfo import CertificateInfo, certificate_info, unverified_context
+from ..servertext import printable
+from ..settings import Security
 
 
 async def looks_like_implicit_tls(address: str, port: int, timeout: float) -> bool:

@@ -8,7 +8,11 @@ import sys
 import textwrap
 from typing import Any, TextIO
 
-from .cli_common import (
+from ..core.check import CheckOptions, CheckResult, StepStatus, run_check
+from ..core.diagnosis.catalogue import SECURITY_WORDS
+from ..core.inputs import parse_email, parse_fingerprint, parse_host, parse_port, parse_username
+from ..core.settings import Security, ServerSettings, default_security_for_port
+from .common import (
     EXIT_FAILED,
     EXIT_OK,
     add_network_options,
@@ -21,11 +25,6 @@ from .cli_common import (
     supports_unicode,
     timeout_from,
 )
-from .core.check import CheckOptions, CheckResult, run_check
-from .core.diagnosis_catalogue import SECURITY_WORDS
-from .core.inputs import parse_email, parse_fingerprint, parse_host, parse_port, parse_username
-from .core.settings import Security, ServerSettings, default_security_for_port
-from .core.steps import StepStatus
 
 
 def add_check_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -100,7 +99,7 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
 
 
 def _settings_from_profile(args: argparse.Namespace) -> ServerSettings:
-    from .core.profiles import load_profile
+    from ..core.profiles import load_profile
 
     if args.host is not None:
         fail_usage("Give either --profile or --host, not both.")
@@ -125,7 +124,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     mail_from = parse_email(args.mail_from, "from") if args.mail_from else None
     key = None
     if settings.username:
-        from .core.credentials import credential_key
+        from ..core.credentials import credential_key
 
         key = credential_key(settings)
     password = password_from(args, key=key, needed=bool(settings.username))

@@ -25,11 +25,12 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from . import diagnosis as dx
-from .check import CheckOptions, CheckResult, run_check
-from .diagnosis import DiagnosisContext
-from .inputs import refuse_control_characters
-from .probe_model import (
+from .. import diagnosis as dx
+from ..check import CheckOptions, CheckResult, run_check
+from ..diagnosis import DiagnosisContext
+from ..inputs import refuse_control_characters
+from ..settings import Security, ServerSettings
+from .model import (
     Attempt,
     PortReport,
     PortStatus,
@@ -37,11 +38,10 @@ from .probe_model import (
     ProbeResult,
     Recommendation,
 )
-from .probe_outcome import finished_report, other_mode
-from .settings import Security, ServerSettings
+from .outcome import finished_report, other_mode
 
 if TYPE_CHECKING:
-    from .discovery.model import Candidate
+    from ..discovery.model import Candidate
 
 __all__ = ["ProbeRun", "ProbeTarget", "probe_candidates", "probe_host", "targets_for_candidates"]
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from .cli_common import EXIT_FAILED, EXIT_OK, print_json
+from .common import EXIT_FAILED, EXIT_OK, print_json
 
 
 def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -31,7 +31,7 @@ def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_demo_server_command(args: argparse.Namespace) -> int:
-    from .lab.demo import DemoInfo, format_demo_instructions, run_demo_server
+    from ..lab.demo import DemoInfo, format_demo_instructions, run_demo_server
 
     def ready(info: DemoInfo) -> None:
         print(format_demo_instructions(info), flush=True)
@@ -41,10 +41,10 @@ def run_demo_server_command(args: argparse.Namespace) -> int:
 
 
 def run_demo_check_command(args: argparse.Namespace) -> int:
-    from .cli_check import print_human
-    from .core.check import CheckOptions, run_check
-    from .core.settings import Security, ServerSettings
-    from .lab.demo import format_demo_instructions, start_demo
+    from ..core.check import CheckOptions, run_check
+    from ..core.settings import Security, ServerSettings
+    from ..lab.demo import format_demo_instructions, start_demo
+    from .check import print_human
 
     with start_demo() as demo:
         settings = ServerSettings(

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnosis_catalogue import CATALOGUE, SECURITY_WORDS
-from .settings import ServerSettings
-from .transcript import printable
+from ..servertext import printable
+from ..settings import ServerSettings
+from .catalogue import CATALOGUE, SECURITY_WORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,214 @@
+"""The live check: connect, secure, greet, sign in and optionally send, step by step, explained.
+
+`run_check` is the one entry point. It never raises for a server problem: every outcome ends
+in a CheckResult with a Diagnosis. It raises InputError for unusable input (before any network
+traffic) and CancelledError when cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import aiosmtplib
+
+from .. import diagnosis as dx
+from ..diagnosis import Diagnosis
+from ..diagnosis.catalogue import CATALOGUE
+from ..errors import InputError
+from ..inputs import parse_email, refuse_control_characters
+from ..net.network import open_tcp
+from ..net.resolve import ResolveError, resolve_host
+from ..settings import Security, ServerSettings
+from .auth import authenticate
+from .failures import StepFailure, classify_connect_error
+from .model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
+from .secure import implicit_tls_and_greeting, plain_greeting, starttls
+from .send import send_test_message
+from .session import CheckSession
+from .steps import ProgressCallback, StepName, StepStatus
+from .tracing_smtp import TracingSMTP
+
+__all__ = [
+    "CheckOptions",
+    "CheckResult",
+    "ServerInfo",
+    "StepLimits",
+    "planned_steps",
+    "run_check",
+    "validate_for_wire",
+]
+
+
+def validate_for_wire(
+    settings: ServerSettings, options: CheckOptions, password: str | None
+) -> None:
+    """Refuse, before any traffic, values that could inject SMTP commands."""
+    refuse_control_characters(settings.host, "server name", "host")
+    if settings.username is not None:
+        refuse_control_characters(settings.username, "username", "username")
+    if password is not None and "\x00" in password:
+        raise InputError("The password contains a NUL character, which cannot be sent.", "password")
+    if options.send_to is not None:
+        parse_email(options.send_to, "send_to")
+    if options.mail_from is not None:
+        parse_email(options.mail_from, "mail_from")
+    if not 1 <= settings.port <= 65535:
+        raise InputError(f"The port must be between 1 and 65535, not {settings.port}.", "port")
+
+
+async def run_check(
+    settings: ServerSettings,
+    *,
+    password: str | None = None,
+    options: CheckOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> CheckResult:
+    options = options or CheckOptions()
+    validate_for_wire(settings, options, password)
+    if options.send_to and not (options.mail_from or (settings.username or "").count("@") == 1):
+        raise InputError("To send a test message, give a sender address (--from).", "mail_from")
+    return await _execute(CheckSession(settings, password, options, progress))
+
+
+async def _execute(run: CheckSession) -> CheckResult:
+    diagnosis: Diagnosis
+    try:
+        for step in run.steps.values():
+            run.emit(step)
+        diagnosis = await _conversation(run)
+    except StepFailure as failure:
+        diagnosis = failure.diagnosis
+        run.transcript.note(f"stopped: {diagnosis.code} ({diagnosis.technical})")
+        await _after_failure(run, failure)
+    finally:
+        _close(run)
+    for step in run.steps.values():
+        if step.status is StepStatus.PENDING:
+            step.status = StepStatus.SKIPPED
+    return CheckResult(
+        settings=run.settings,
+        steps=list(run.steps.values()),
+        diagnosis=diagnosis,
+        server=run.server,
+        tls=run.tls,
+        transcript=run.transcript.lines,
+        duration=time.monotonic() - run.start,
+        message_sent=run.message_sent,
+        certificate_seen=run.certificate_seen,
+    )
+
+
+def _close(run: CheckSession) -> None:
+    if run.smtp is not None:
+        run.smtp.close()
+        run.smtp = None
+
+
+async def _conversation(run: CheckSession) -> Diagnosis:
+    settings = run.settings
+    async with run.step(StepName.RESOLVE, run.limits.resolve) as step:
+        try:
+            resolution = await resolve_host(
+                settings.host,
+                settings.port,
+                run.options.resolver,
+                run.limit(run.limits.resolve),
+            )
+        except ResolveError as exc:
+            code = {"not_found": "dns_not_found", "timeout": "timeout"}.get(
+                exc.kind, "dns_not_found"
+            )
+            raise StepFailure(
+                StepName.RESOLVE,
+                dx.make(code, run.context, step="resolve", technical=exc.detail),
+            ) from exc
+        step.detail = resolution.how
+
+    async with run.step(StepName.CONNECT, run.limits.connect) as step:
+        sock, run.address, errors = await open_tcp(resolution.addresses, settings.port)
+        if sock is None:
+            raise StepFailure(StepName.CONNECT, classify_connect_error(errors, run.context))
+        run.server.address = run.address
+        step.detail = f"connected to {run.address} port {settings.port}"
+
+    run.smtp = TracingSMTP(
+        run.transcript,
+        # The socket is already connected (so 'connect' is a step of its own); the hostname
+        # is what the certificate is verified against.
+        hostname=settings.host,
+        # Explicit modes only, never aiosmtplib's opportunistic default. For STARTTLS the
+        # upgrade is done below as its own step and is mandatory (as start_tls=True would be):
+        # no STARTTLS offered means we stop before anything else is sent.
+        use_tls=settings.security is Security.TLS,
+        start_tls=False,
+        tls_context=run.tls_context,
+        local_hostname=_ehlo_name(sock.getsockname()[0]),
+        timeout=run.limits.greeting,
+    )
+    if settings.security is Security.TLS:
+        await implicit_tls_and_greeting(run, sock)
+    else:
+        await plain_greeting(run, sock)
+
+    async with run.step(StepName.EHLO, run.limits.command) as step:
+        await run.smtp.ehlo()
+        run.record_extensions()
+        step.detail = run.extensions_summary()
+
+    if settings.security is Security.STARTTLS:
+        await starttls(run)
+        async with run.step(StepName.EHLO_SECURE, run.limits.command) as step:
+            await run.smtp.ehlo()
+            run.record_extensions()
+            step.detail = run.extensions_summary()
+
+    if run.with_auth:
+        await _authenticate(run)
+
+    if run.options.send_to:
+        await _send_test_message(run)
+
+    async with run.step(StepName.QUIT, run.limits.quit) as step:
+        try:
+            await run.smtp.quit(timeout=run.limit(run.limits.quit))
+            step.detail = "closed politely"
+        except (aiosmtplib.SMTPException, OSError):
+            step.detail = "the server closed the connection first (harmless)"
+    if run.message_sent:
+        entry = CATALOGUE["ok"]
+        return dx.make(
+            "ok",
+            run.context,
+            explanation=entry.explanation
+            + " A short test message went to {send_to}; it should arrive within a minute.",
+            send_to=run.options.send_to,
+        )
+    return dx.make("ok", run.context, step=None)
+
+
+async def _authenticate(run: CheckSession) -> None:
+    assert run.smtp is not None
+    async with run.step(StepName.AUTH, run.limits.auth) as step:
+        step.detail = await authenticate(run, step)
+
+
+async def _send_test_message(run: CheckSession) -> None:
+    await send_test_message(run)
+
+
+async def _after_failure(run: CheckSession, failure: StepFailure) -> None:
+    """Leave politely when the conversation is still usable; never wait long for it."""
+    if run.smtp is None or not run.smtp.is_connected:
+        return
+    if failure.name in (StepName.TLS, StepName.STARTTLS, StepName.GREETING):
+        return
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(min(1.0, run.remaining() + 0.5)):
+            await run.smtp.quit()
+
+
+def _ehlo_name(local_ip: str) -> str:
+    # An address literal is always a valid EHLO argument and needs no reverse DNS lookup.
+    return f"[IPv6:{local_ip}]" if ":" in local_ip else f"[{local_ip}]"

@@ -1,0 +1,180 @@
+"""One check's state and bookkeeping: the steps, their deadlines, progress and what the server said.
+
+The securing, sign-in and sending modules each drive one CheckSession; the conversation that
+orders them lives in run.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import aiosmtplib
+
+from .. import diagnosis as dx
+from ..diagnosis import Diagnosis, DiagnosisContext
+from ..net.tlsinfo import TlsInfo, make_client_context
+from ..servertext import printable
+from ..settings import ServerSettings
+from .failures import StepFailure, classify_exception
+from .model import CheckOptions, ServerInfo, planned_steps
+from .steps import ProgressCallback, ProgressEvent, StepName, StepResult, StepStatus
+from .tracing_smtp import TracingSMTP
+from .transcript import Transcript
+
+__all__ = ["CheckSession"]
+
+
+class CheckSession:
+    def __init__(
+        self,
+        settings: ServerSettings,
+        password: str | None,
+        options: CheckOptions,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.settings = settings
+        self.password = password
+        self.options = options
+        self.limits = options.limits
+        self.progress = progress
+        self.transcript = Transcript()
+        self.transcript.add_secret(password)
+        self.context = DiagnosisContext(settings)
+        self.server = ServerInfo()
+        self.tls: TlsInfo | None = None
+        self.certificate_seen: dict[str, Any] | None = None
+        self.with_auth = bool(settings.username)
+        names = planned_steps(settings, with_auth=self.with_auth, send=bool(options.send_to))
+        self.steps = {name: StepResult(name) for name in names}
+        self.start = time.monotonic()
+        self.deadline = self.start + options.timeout
+        self.smtp: TracingSMTP | None = None
+        self.message_sent = False
+        self.address: str | None = None
+        self.pinned = settings.trusted_fingerprint is not None
+        self.tls_context = make_client_context(options.ca_file, pinned=self.pinned)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def emit(self, step: StepResult) -> None:
+        if self.progress is not None:
+            # Snapshots: the receiver may keep events while the steps go on changing.
+            event = ProgressEvent(
+                replace(step),
+                tuple(replace(s) for s in self.steps.values()),
+                time.monotonic() - self.start,
+            )
+            self.progress(event)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def limit(self, step_limit: float) -> float:
+        return max(0.05, min(step_limit, self.remaining()))
+
+    @contextlib.asynccontextmanager
+    async def step(self, name: StepName, limit: float) -> AsyncIterator[StepResult]:
+        step = self.steps[name]
+        step.status = StepStatus.RUNNING
+        self.emit(step)
+        began = time.monotonic()
+        try:
+            async with asyncio.timeout(self.limit(limit)):
+                yield step
+        except TimeoutError as exc:
+            step.status = StepStatus.FAILED
+            step.duration = time.monotonic() - began
+            overall = self.remaining() <= 0.05
+            raise StepFailure(name, self.timeout_diagnosis(name, overall)) from exc
+        except StepFailure:
+            step.status = StepStatus.FAILED
+            step.duration = time.monotonic() - began
+            raise
+        except asyncio.CancelledError:
+            step.status = StepStatus.FAILED
+            step.detail = "stopped"
+            step.duration = time.monotonic() - began
+            self.emit(step)
+            raise
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            step.status = StepStatus.FAILED
+            step.duration = time.monotonic() - began
+            raise StepFailure(name, classify_exception(name, exc, self.context)) from exc
+        else:
+            step.status = StepStatus.OK
+            step.duration = time.monotonic() - began
+        finally:
+            if step.status is StepStatus.FAILED and not step.detail:
+                step.detail = "failed"
+            if step.status is not StepStatus.RUNNING:
+                self.emit(step)
+
+    def timeout_diagnosis(self, name: StepName, overall: bool) -> Diagnosis:
+        waited = "the overall time limit" if overall else "the time limit for this step"
+        if name in (StepName.RESOLVE,):
+            return dx.make(
+                "timeout",
+                self.context,
+                step=name.value,
+                explanation="Looking up {host} took longer than " + waited + ".",
+                fix="Check your internet connection and the server name, then try again.",
+                technical=f"timeout during {name.value}",
+            )
+        if name in (StepName.CONNECT,):
+            return dx.make("timeout", self.context, step=name.value, technical="connect timeout")
+        if name is StepName.GREETING:
+            return dx.make(
+                "timeout",
+                self.context,
+                step=name.value,
+                explanation=(
+                    "{host} accepted the connection on port {port} but never greeted us. Either "
+                    "something in between blocks mail traffic, or the server is overloaded."
+                ),
+                technical="no greeting before the deadline",
+            )
+        return dx.make(
+            "timeout",
+            self.context,
+            step=name.value,
+            explanation=(
+                '{host} stopped answering while we were at the step "' + name.label.lower() + '".'
+            ),
+            fix="Try again in a moment. If it keeps happening, try another port (587, 465, 2525).",
+            technical=f"timeout during {name.value}",
+        )
+
+    # -- what the server offers ------------------------------------------------------------
+
+    def record_extensions(self) -> None:
+        assert self.smtp is not None
+        self.server.extensions = {k: printable(v) for k, v in self.smtp.esmtp_extensions.items()}
+        self.server.auth_mechanisms = [m.upper() for m in self.offered_mechanisms()]
+        size = self.server.extensions.get("size", "").strip()
+        self.server.size_limit = int(size) if size.isdigit() else None
+
+    def offered_mechanisms(self) -> list[str]:
+        assert self.smtp is not None
+        auth = self.smtp.esmtp_extensions.get("auth", "")
+        return [m for m in printable(auth).split() if m]
+
+    def extensions_summary(self) -> str:
+        ext = self.server.extensions
+        parts = []
+        encrypted = self.smtp is not None and self.smtp.get_transport_info("sslcontext")
+        if "starttls" in ext:
+            parts.append("offers STARTTLS")
+        if self.server.auth_mechanisms:
+            parts.append("sign-in with " + ", ".join(self.server.auth_mechanisms))
+        elif "starttls" in ext and not encrypted:
+            parts.append("sign-in is offered once the connection is encrypted")
+        elif "auth" not in ext:
+            parts.append("no sign-in offered")
+        if self.server.size_limit:
+            parts.append(f"messages up to {self.server.size_limit // 1_000_000} MB")
+        return "; ".join(parts) or "the server answered"
