@@ -57,7 +57,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
     fd, temp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=_TEMP_SUFFIX, dir=folder)
     try:
         try:
-            if hasattr(os, "fchmod"):
+            if hasattr(os, "fchmod"):  # pragma: no branch (POSIX; Windows has no fchmod)
                 os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
@@ -66,7 +66,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if not hasattr(os, "fchmod"):
+        if not hasattr(os, "fchmod"):  # pragma: no branch (POSIX; Windows has no fchmod)
             os.chmod(temp_name, mode)
         os.replace(temp_name, target)
     except BaseException:
@@ -78,7 +78,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 def _fsync_folder(folder: Path) -> None:
     # Windows cannot open a folder for syncing; its rename is already durable enough there.
-    if os.name != "posix":
+    if os.name != "posix":  # pragma: no branch (the other side runs on Windows only)
         return
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -126,7 +126,7 @@ def _writer_may_be_alive(pid: int) -> bool:
         # Our own writes remove their temp file on failure; one still here belongs to a
         # write in progress in another thread.
         return True
-    if os.name != "posix":
+    if os.name != "posix":  # pragma: no branch (the other side runs on Windows only)
         # os.kill on Windows terminates the process instead of probing it: rely on age only.
         return True
     try:

@@ -137,6 +137,10 @@ def test_candidates_fill_placeholders_and_carry_notes_and_flags() -> None:
     assert incoming is not None and incoming.username == "emily"  # Apple: name part for IMAP
 
 
+_HEAD = "[[provider]]\nid='x'\nname='X'\nkind='mailbox'\nsource='https://x.test'\nchecked='2026-11-27'\n"
+_OK_SMTP = "smtp=[{host='smtp.x.test', port=587, security='starttls'}]"
+
+
 @pytest.mark.parametrize(
     ("document", "message"),
     [
@@ -145,7 +149,7 @@ def test_candidates_fill_placeholders_and_carry_notes_and_flags() -> None:
         ("[other]\n", "no [[provider]]"),
         (
             "[[provider]]\nid='x'\nname='X'\nkind='mailbox'\nsource='https://x.test'\n"
-            "checked='2026-11-27'\nsmtp=[{host='smtp.x.test', port=587, security='starttls'}]\n"
+            "checked='2026-11-27'\n" + _OK_SMTP + "\n"
             "flags=['made_up_flag']",
             "made_up_flag",
         ),
@@ -169,6 +173,41 @@ def test_candidates_fill_placeholders_and_carry_notes_and_flags() -> None:
             "checked='2026-11-27'\nsmtp=[]",
             "no smtp servers",
         ),
+        ("provider = [1, 2]", "must be a table"),
+        ("[[provider]]\nid='x'\nname='X'", "missing 'kind'"),
+        (
+            _HEAD + _OK_SMTP + "\nsurprise=1",
+            "unknown keys ['surprise']",
+        ),
+        (
+            _HEAD + _OK_SMTP + "\ndomains='x.test'",
+            "domains must be a list of strings",
+        ),
+        (
+            _HEAD + "smtp=[1]",
+            "smtp must be a list of tables",
+        ),
+        (
+            _HEAD + "smtp=[{host='SMTP.X.TEST', port=587, security='starttls'}]",
+            "lower-case name",
+        ),
+        (
+            _HEAD + "smtp=[{host='smtp.x.test', port=587, security='ssl'}]",
+            "'ssl' is not a valid",
+        ),
+        (
+            _HEAD
+            + _OK_SMTP
+            + "\nincoming=[{protocol='nntp', host='x.test', port=119, security='tls'}]",
+            "'nntp' is not a valid",
+        ),
+        (
+            _HEAD + _OK_SMTP + "\n[[provider]]\nid='x'\nname='X'\nkind='mailbox'\n"
+            "source='https://x.test'\nchecked='2026-11-27'\n" + _OK_SMTP,
+            "duplicate provider ids: x",
+        ),
+        ("not toml at all [", "not valid TOML"),
+        ("title = 'no providers'", "no [[provider]] entries"),
     ],
 )
 def test_malformed_table_is_rejected_with_the_entry_named(document: str, message: str) -> None:
