@@ -14,8 +14,8 @@ from pathlib import Path
 import coverage
 
 # Percent of smtpwizard/core/, set from a measured run of the whole suite.
-MIN_STATEMENTS = 94.0
-MIN_BRANCHES = 88.0
+MIN_STATEMENTS = 95.0
+MIN_BRANCHES = 90.0
 
 
 def main(argv: list[str]) -> int:
