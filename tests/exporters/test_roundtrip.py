@@ -23,10 +23,11 @@ FORMAT_IDS = [fmt.id for fmt in FORMATS]
 
 # What each format must carry (a reader that silently drops a field would fail here).
 CARRIES: dict[str, set[str]] = {
-    "thunderbird-autoconfig": {"host", "port", "username"},
+    # Published for a whole domain: nobody's login, name or address (test_domain_files.py).
+    "thunderbird-autoconfig": {"host", "port"},
     "thunderbird-userjs": {"host", "port", "username", "description"},
     "apple-mobileconfig": {"host", "port", "username", "email", "display_name"},
-    "outlook-autodiscover": {"host", "port", "username", "email", "display_name"},
+    "outlook-autodiscover": {"host", "port"},
     "outlook-prf": {"host", "port", "username", "email", "display_name"},
     "wp-mail-smtp": {"host", "port", "username", "password", "email", "display_name"},
     "easy-wp-smtp": {"host", "port", "username", "password", "email", "display_name"},

@@ -19,6 +19,7 @@ __all__ = [
     "ExportResult",
     "IncomingServerMissing",
     "PasswordNotSupported",
+    "Place",
     "UnknownFormat",
     "ValueNotRepresentable",
 ]
@@ -33,6 +34,23 @@ class Audience(StrEnum):
     FRAMEWORK = "framework"
     TOOL = "tool"
     SUPPORT = "support desk"
+
+
+class Place(StrEnum):
+    """The Done page's first question: where will you use these settings?"""
+
+    MAIL_PROGRAM = "a mail program"
+    WEBSITE = "a website or web app"
+    CODE = "code or a server"
+
+
+_PLACES = {
+    Audience.MAIL_PROGRAM: Place.MAIL_PROGRAM,
+    Audience.WEBSITE: Place.WEBSITE,
+    Audience.FRAMEWORK: Place.CODE,
+    Audience.TOOL: Place.CODE,
+    Audience.SUPPORT: Place.MAIL_PROGRAM,  # the card is what a person types into a program
+}
 
 
 class ExportError(SmtpWizardError):
@@ -81,6 +99,9 @@ class ExportRequest:
     password: str | None = None
     keychain_key: str | None = None
     checked_on: dt.date | None = None
+    # The outgoing-server keys a Thunderbird profile already lists (mail.smtpservers), when
+    # known: user.js must keep them or the identities using them lose their server.
+    thunderbird_servers: tuple[str, ...] | None = None
 
     @property
     def host(self) -> str:
@@ -148,6 +169,12 @@ class ExportFormat:
     needs_incoming: bool = False
     binary: bool = False  # not for a terminal: the CLI insists on -o
     sign_in_note: str = ""  # where the password goes when it is not in the file
+    for_version: str = ""  # one line: which program and version the file is for
+    place: Place | None = None  # None: from the audience
+
+    @property
+    def where(self) -> Place:
+        return self.place or _PLACES[self.audience]
 
     def file_name_for(self, request: ExportRequest) -> str:
         name = self.file_name

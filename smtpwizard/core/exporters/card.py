@@ -135,6 +135,7 @@ FORMATS = (
         how_to_use=_CARD_HOW + "Open it in a web browser; File > Print prints it on one page.",
         can_carry_password=True,
         render=settings_card_html,
+        for_version="Any mail program; opens in any web browser",
         sign_in_note="The card says 'your email password (or app password)'.",
     ),
     ExportFormat(
@@ -145,6 +146,7 @@ FORMATS = (
         how_to_use=_CARD_HOW + "Fits A4 and US Letter paper.",
         can_carry_password=True,
         render=_settings_card_pdf,
+        for_version="Any mail program; prints on A4 or US Letter",
         binary=True,
         sign_in_note="The card says 'your email password (or app password)'.",
     ),
@@ -159,6 +161,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=settings_json,
+        for_version="smtpwizard settings format 1",
         sign_in_note="Left out; 'authentication' says whether one is needed.",
     ),
 )

@@ -151,6 +151,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=laravel_env,
+        for_version="Laravel 11 and 12 (10.x: see the note in the file)",
         sign_in_note="Set MAIL_PASSWORD in the server's environment.",
     ),
     ExportFormat(
@@ -164,6 +165,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=symfony_dsn,
+        for_version="Symfony Mailer 5.4 to 7.x (require_tls needs 7.3)",
         sign_in_note=f"Read from the {PASSWORD_ENV} environment variable (URL-encoded).",
     ),
     ExportFormat(
@@ -178,6 +180,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=django_settings,
+        for_version="Django 4.2 and 5.x",
         sign_in_note=f"Read from the {PASSWORD_ENV} environment variable.",
     ),
     ExportFormat(
@@ -193,6 +196,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=nodemailer,
+        for_version="Nodemailer 6.x (Node.js 18 and later)",
         sign_in_note=f"Read from process.env.{PASSWORD_ENV}.",
     ),
 )

@@ -22,16 +22,36 @@ _APPLE_TYPE = {IncomingProtocol.IMAP: "EmailTypeIMAP", IncomingProtocol.POP3: "E
 _UUID_NAMESPACE = uuid.UUID("4f0c2b52-7f55-4c1e-9d61-1f1d5f5e6a10")
 
 
+# The ISPDB's placeholders: Thunderbird replaces them with what each person typed, so one file
+# published for the domain serves every address in it (readFromXML.sys.mjs, replaceVariables).
+_EMAIL_PLACEHOLDER = "%EMAILADDRESS%"
+_LOCAL_PLACEHOLDER = "%EMAILLOCALPART%"
+
+
+def domain_login(login: str | None, email: str) -> str:
+    """The username for a file published for a whole domain: a placeholder, never one person's
+    login. A login that is neither the address nor its local part falls back to the address
+    (what most providers use); the how-to says each person can correct it."""
+    local = email.rsplit("@", 1)[0]
+    if login and login.lower() == local.lower():
+        return _LOCAL_PLACEHOLDER
+    return _EMAIL_PLACEHOLDER
+
+
 def thunderbird_autoconfig(req: ExportRequest) -> str:
     inc = req.incoming
     domain = xml_text(req.domain, "email")
     outgoing_user = (
-        f"      <username>{xml_text(req.username, 'username')}</username>\n" if req.username else ""
+        f"      <username>{domain_login(req.username, req.email)}</username>\n"
+        if req.username
+        else ""
     )
     outgoing_auth = "password-cleartext" if req.auth else "none"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<!-- Made by smtpwizard. Outgoing server checked: {req.checked_text}. -->\n"
+        f"<!-- Made by smtpwizard for every address at this domain (also read by Thunderbird\n"
+        "     for Android and K-9 Mail). Outgoing server checked: "
+        f"{req.checked_text}. -->\n"
         '<clientConfig version="1.1">\n'
         f'  <emailProvider id="{domain}">\n'
         f"    <domain>{domain}</domain>\n"
@@ -42,7 +62,7 @@ def thunderbird_autoconfig(req: ExportRequest) -> str:
         f"      <port>{inc.port}</port>\n"
         f"      <socketType>{_TB_SOCKET[inc.security]}</socketType>\n"
         "      <authentication>password-cleartext</authentication>\n"
-        f"      <username>{xml_text(req.incoming_username, 'incoming_username')}</username>\n"
+        f"      <username>{domain_login(req.incoming_username, req.email)}</username>\n"
         "    </incomingServer>\n"
         '    <outgoingServer type="smtp">\n'
         f"      <hostname>{xml_text(req.host, 'host')}</hostname>\n"
@@ -56,12 +76,13 @@ def thunderbird_autoconfig(req: ExportRequest) -> str:
     )
 
 
+TB_SERVER_KEY = "smtpwizard"
+
+
 def thunderbird_user_js(req: ExportRequest) -> str:
-    prefix = "mail.smtpserver.smtpwizard."
+    prefix = f"mail.smtpserver.{TB_SERVER_KEY}."
     description = f"{req.display_name} <{req.email}>" if req.display_name else req.email
     prefs: list[tuple[str, str | int]] = [
-        ("mail.smtpservers", "smtpwizard"),
-        ("mail.smtp.defaultserver", "smtpwizard"),
         (prefix + "hostname", req.host),
         (prefix + "port", req.port),
         (prefix + "try_ssl", _TB_TRY_SSL[req.security]),
@@ -72,12 +93,25 @@ def thunderbird_user_js(req: ExportRequest) -> str:
     prefs.append((prefix + "description", description))
     lines = [
         f"// Thunderbird outgoing (SMTP) server, made by smtpwizard; checked: {req.checked_text}.",
-        "// For administrators: user.js is applied at every start of Thunderbird.",
-        "// mail.smtpservers below REPLACES the list of outgoing servers; if this profile has",
-        "// others, add ',smtpwizard' to the existing list instead of using that line.",
-        "// Thunderbird asks for the password at the first send and keeps it in its own",
-        "// password manager.",
+        "// It ADDS a server: the servers already there and the accounts using them stay as",
+        "// they are, and no account is switched to it. Thunderbird asks for the password at",
+        "// the first send and keeps it in its own password manager.",
     ]
+    existing = req.thunderbird_servers
+    if existing is not None:
+        keys = [*existing, *([] if TB_SERVER_KEY in existing else [TB_SERVER_KEY])]
+        prefs.insert(0, ("mail.smtpservers", ",".join(keys)))
+        lines += [
+            "// The list below keeps the servers this profile already has and adds this one.",
+            "// Thunderbird re-applies user.js at every start: after the first start, delete",
+            "// these lines so servers you add later in Thunderbird are not dropped again.",
+        ]
+    else:
+        lines += [
+            "// This profile's list of servers was not known, so these lines do not touch it:",
+            "// open Settings > General > Config Editor, search mail.smtpservers and add",
+            f"// ,{TB_SERVER_KEY} at the end of its value (keep what is there).",
+        ]
     for name, value in prefs:
         literal = str(value) if isinstance(value, int) else js_string(value)
         lines.append(f"user_pref({js_string(name)}, {literal});")
@@ -143,11 +177,15 @@ FORMATS = (
         how_to_use=(
             "For the person who runs the domain: publish this file at "
             "https://autoconfig.YOUR-DOMAIN/mail/config-v1.1.xml (or "
-            "https://YOUR-DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml). Thunderbird then "
-            "fills in every server setting by itself when someone adds this address. On one "
-            "computer you can instead copy it to the 'isp' folder inside Thunderbird's program "
-            "folder, named YOUR-DOMAIN.xml. Thunderbird asks for the password."
+            "https://YOUR-DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml). Thunderbird "
+            "(desktop and Android) and K-9 Mail then fill in every server setting by themselves "
+            "when someone adds an address at the domain. The file holds nobody's login: "
+            "%EMAILADDRESS% stands for the address each person types (a different login can be "
+            "corrected in the program). On one computer you can instead copy it to the 'isp' "
+            "folder inside Thunderbird's program folder, named YOUR-DOMAIN.xml. The program "
+            "asks for the password."
         ),
+        for_version="Thunderbird 78 and later, Thunderbird for Android, K-9 Mail 6.7+",
         can_carry_password=False,
         render=thunderbird_autoconfig,
         needs_incoming=True,
@@ -161,9 +199,11 @@ FORMATS = (
         how_to_use=(
             "Close Thunderbird. Open your profile folder (Help > Troubleshooting Information > "
             "Profile Folder), add these lines to user.js (create it if missing), start "
-            "Thunderbird. The lines are applied at every start; remove them afterwards if you "
-            "want to change the server in Thunderbird's settings again."
+            "Thunderbird, then delete the lines again (Thunderbird has kept the server). The "
+            "server is added next to the ones you have; to send with it, open Account "
+            "Settings, pick the account, and choose it under Outgoing Server (SMTP)."
         ),
+        for_version="Thunderbird 115, 128 and later (desktop)",
         can_carry_password=False,
         render=thunderbird_user_js,
         sign_in_note="Thunderbird asks for the password at the first send.",
@@ -181,6 +221,7 @@ FORMATS = (
         ),
         can_carry_password=False,
         render=apple_mobileconfig,
+        for_version="macOS 10.15 and later, iOS and iPadOS 13 and later",
         needs_incoming=True,
         sign_in_note="Mail asks for the password when the profile is installed.",
     ),

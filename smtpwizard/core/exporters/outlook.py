@@ -21,9 +21,7 @@ _PRF_PREFIX = {IncomingProtocol.IMAP: "IMAP", IncomingProtocol.POP3: "POP3"}
 _OFF_ON = ("off", "on")
 
 
-def _protocol(
-    kind: str, host: str, port: int, security: Security, login: str | None, auth: bool
-) -> list[str]:
+def _protocol(kind: str, host: str, port: int, security: Security, auth: bool) -> list[str]:
     ssl, encryption = _AUTODISCOVER[security]
     lines = [
         "      <Protocol>",
@@ -31,8 +29,6 @@ def _protocol(
         f"        <Server>{xml_text(host, 'host')}</Server>",
         f"        <Port>{port}</Port>",
     ]
-    if login:
-        lines.append(f"        <LoginName>{xml_text(login, 'username')}</LoginName>")
     lines += [
         "        <DomainRequired>off</DomainRequired>",
         "        <SPA>off</SPA>",
@@ -45,25 +41,21 @@ def _protocol(
 
 
 def outlook_autodiscover(req: ExportRequest) -> str:
+    """Published for the whole domain, so it names nobody: no User element, no LoginName.
+    Outlook then signs in with the address the person typed (its default without LoginName)."""
     inc = req.incoming
-    name = xml_text(req.display_name or req.email, "display_name")
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<!-- Made by smtpwizard. Outgoing server checked: {req.checked_text}. -->",
+        "<!-- Made by smtpwizard for every address at this domain. Outgoing server checked: "
+        f"{req.checked_text}. -->",
         '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">',
         '  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">',
-        "    <User>",
-        f"      <DisplayName>{name}</DisplayName>",
-        f"      <AutoDiscoverSMTPAddress>{xml_text(req.email, 'email')}</AutoDiscoverSMTPAddress>",
-        "    </User>",
         "    <Account>",
         "      <AccountType>email</AccountType>",
         "      <Action>settings</Action>",
     ]
-    lines += _protocol(
-        inc.protocol.name, inc.host, inc.port, inc.security, req.incoming_username, True
-    )
-    lines += _protocol("SMTP", req.host, req.port, req.security, req.username, req.auth)
+    lines += _protocol(inc.protocol.name, inc.host, inc.port, inc.security, True)
+    lines += _protocol("SMTP", req.host, req.port, req.security, req.auth)
     lines += ["    </Account>", "  </Response>", "</Autodiscover>"]
     return "\n".join(lines) + "\n"
 
@@ -150,10 +142,13 @@ FORMATS = (
         how_to_use=(
             "For the person who runs the domain: serve this file at "
             "https://autodiscover.YOUR-DOMAIN/autodiscover/autodiscover.xml so Outlook sets the "
-            "account up by itself. Classic Outlook for Windows can also read it from a local "
-            "file through the PreferLocalXml registry switch (Microsoft KB 3211279). Outlook "
-            "asks for the password."
+            "account up by itself. Outlook asks for it with a POST request, which many static "
+            "web servers refuse (405): have the server answer POST with this file. It holds "
+            "nobody's login: Outlook signs in with the address each person types. Classic "
+            "Outlook for Windows can also read it from a local file through the PreferLocalXml "
+            "registry switch (Microsoft KB 3211279). Outlook asks for the password."
         ),
+        for_version="Outlook 2016, 2019, 2021 and Microsoft 365 (classic, Windows)",
         can_carry_password=False,
         render=outlook_autodiscover,
         needs_incoming=True,
@@ -172,6 +167,7 @@ FORMATS = (
         ),
         can_carry_password=False,
         render=outlook_prf,
+        for_version="Classic Outlook 2013 to 2021 and Microsoft 365 for Windows",
         needs_incoming=True,
         sign_in_note="Outlook asks for the password when it first connects.",
     ),

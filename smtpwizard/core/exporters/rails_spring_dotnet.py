@@ -182,6 +182,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=rails,
+        for_version="Rails 7.x and 8.x (Action Mailer, mail gem 2.8)",
         sign_in_note=f"Read from ENV['{PASSWORD_ENV}'].",
     ),
     ExportFormat(
@@ -195,6 +196,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=spring_properties,
+        for_version="Spring Boot 3.x",
         sign_in_note="Spring resolves ${SMTP_PASSWORD} from the environment.",
     ),
     ExportFormat(
@@ -208,6 +210,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=spring_yaml,
+        for_version="Spring Boot 3.x",
         sign_in_note="Spring resolves ${SMTP_PASSWORD} from the environment.",
     ),
     ExportFormat(
@@ -222,6 +225,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=mailkit,
+        for_version="MailKit 4.x (.NET 6 and later)",
         sign_in_note=f"Read from the {PASSWORD_ENV} environment variable.",
     ),
 )

@@ -21,6 +21,7 @@ from .base import (
     UnknownFormat,
     ValueNotRepresentable,
 )
+from .thunderbird_prefs import profile_smtp_servers
 
 __all__ = ["FORMATS", "get_format", "render_export", "write_export"]
 
@@ -71,9 +72,11 @@ def render_export(
     password: str | None = None,
     keychain_key: str | None = None,
     checked_on: dt.date | None = None,
+    thunderbird_profile: str | os.PathLike[str] | None = None,
 ) -> ExportResult:
     """Make one export. The password is written only with include_password=True (and then it
-    must be given); otherwise it is ignored and the format's safer way is used."""
+    must be given); otherwise it is ignored and the format's safer way is used.
+    thunderbird_profile: a profile folder whose outgoing servers user.js must keep (read only)."""
     fmt = get_format(format_id)
     if fmt.needs_incoming and account.incoming is None:
         raise IncomingServerMissing(
@@ -101,6 +104,9 @@ def render_export(
         password=password if include_password else None,
         keychain_key=keychain_key,
         checked_on=checked_on,
+        thunderbird_servers=(
+            profile_smtp_servers(Path(thunderbird_profile)) if thunderbird_profile else None
+        ),
     )
     rendered = fmt.render(request)
     data = rendered.encode("utf-8") if isinstance(rendered, str) else rendered

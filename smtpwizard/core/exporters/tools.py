@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import shlex
 
 from ..settings import Security
@@ -60,16 +61,41 @@ def msmtp(req: ExportRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 def _relayhost(req: ExportRequest) -> str:
     # Brackets: no MX lookup. sasl_passwd must use exactly the same text as its key.
-    return f"[{req.host}]:{req.port}"
+    ip = _ip_literal(req.host)
+    host = f"ipv6:{ip}" if isinstance(ip, ipaddress.IPv6Address) else req.host
+    return f"[{host}]:{req.port}"
+
+
+def _refuse_ip_with_name_check(req: ExportRequest) -> None:
+    """smtp_tls_security_level = secure matches the certificate against the nexthop's NAME
+    (smtp_tls_secure_cert_match = nexthop, dot-nexthop); an IP literal has none, so every
+    delivery would defer with "Server certificate not verified"."""
+    if _ip_literal(req.host) is not None:
+        raise ValueNotRepresentable(
+            f"Postfix can only check the relay's certificate against a name, and {req.host} is "
+            "an IP address, so it would refuse every delivery. Use the server's name (the one "
+            "on its certificate) instead, or trust its certificate in smtpwizard first "
+            "(Postfix then checks its fingerprint).",
+            "host",
+        )
 
 
 def postfix_main_cf(req: ExportRequest) -> str:
     lines = [
         f"# Postfix relay through {req.host}, made by smtpwizard; checked: {req.checked_text}.",
         "# Add to /etc/postfix/main.cf (replacing lines with the same names), then run:",
-        "#   postmap /etc/postfix/sasl_passwd && postfix reload",
+        "#   postmap /etc/postfix/sasl_passwd && systemctl restart postfix",
+        "# (restart, not reload: Debian copies the certificate authorities into Postfix's chroot",
+        "# only at start; the SASL sign-in needs the libsasl2-modules package)",
         f"relayhost = {_relayhost(req)}",
     ]
     if req.username:
@@ -90,6 +116,7 @@ def postfix_main_cf(req: ExportRequest) -> str:
             f"smtp_tls_fingerprint_cert_match = {fingerprint}",
         ]
     else:
+        _refuse_ip_with_name_check(req)
         # "secure", not the reference's "encrypt": encrypt alone never checks who answers, and
         # smtpwizard verifies certificates by default. The relay's name (the nexthop) must match.
         lines += [
@@ -173,6 +200,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=msmtp,
+        for_version="msmtp 1.8 and later",
         sign_in_note="Read from the system keychain (passwordeval with secret-tool).",
     ),
     ExportFormat(
@@ -181,12 +209,17 @@ FORMATS = (
         audience=Audience.TOOL,
         file_name="main.cf",
         how_to_use=(
-            "Add these lines to /etc/postfix/main.cf (replace lines with the same names), "
-            "create /etc/postfix/sasl_passwd (export postfix-sasl-passwd), then run: postmap "
-            "/etc/postfix/sasl_passwd && postfix reload."
+            "Install Postfix's SASL plug-ins first (Debian/Ubuntu: apt install libsasl2-modules; "
+            'without them sign-in fails with "no mechanism available"). Add these lines to '
+            "/etc/postfix/main.cf (replace lines with the same names), create "
+            "/etc/postfix/sasl_passwd (export postfix-sasl-passwd), then run: postmap "
+            "/etc/postfix/sasl_passwd && systemctl restart postfix. Restart, not reload: "
+            "Debian's Postfix runs in a chroot and copies the certificate authorities into it "
+            "only when it starts."
         ),
         can_carry_password=False,
         render=postfix_main_cf,
+        for_version="Postfix 3.x",
         sign_in_note="The password goes in /etc/postfix/sasl_passwd (export postfix-sasl-passwd).",
     ),
     ExportFormat(
@@ -202,6 +235,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=postfix_sasl_passwd,
+        for_version="Postfix 3.x",
         sign_in_note="Type the password after the ':' on the last line.",
     ),
     ExportFormat(
@@ -215,6 +249,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=git_send_email,
+        for_version="git 2.x",
         sign_in_note="git send-email asks and can keep it in a git credential helper.",
     ),
 )

@@ -62,14 +62,14 @@ def _wordpress_constants(req: ExportRequest, prefix: str, plugin: str) -> str:
     if req.auth and req.password is None:
         lines += [
             "// The password is not in this file: type it in the plugin's settings page",
-            "// (the plugin keeps it there), or add a SMTP_PASS line yourself.",
+            f"// (the plugin keeps it there), or add a {prefix}SMTP_PASS line yourself.",
         ]
     lines += [f"define( '{prefix}{key}', {value} );" for key, value in values]
     return "\n".join(lines) + "\n"
 
 
 def wp_mail_smtp(req: ExportRequest) -> str:
-    return _wordpress_constants(req, "WPMS_", "WP Mail SMTP (also read by FluentSMTP's setup)")
+    return _wordpress_constants(req, "WPMS_", "WP Mail SMTP")
 
 
 def easy_wp_smtp(req: ExportRequest) -> str:
@@ -142,10 +142,11 @@ _WP_HOW = (
 FORMATS = (
     ExportFormat(
         id="wp-mail-smtp",
-        title="WordPress: WP Mail SMTP (wp-config.php constants; FluentSMTP reads them too)",
+        title="WordPress: WP Mail SMTP (wp-config.php constants)",
         audience=Audience.WEBSITE,
         file_name="wp-config-wp-mail-smtp.php",
-        how_to_use=_WP_HOW + "FluentSMTP's setup wizard also offers to import these settings.",
+        how_to_use=_WP_HOW,
+        for_version="WP Mail SMTP 3.x and 4.x (free and Pro)",
         can_carry_password=True,
         render=wp_mail_smtp,
         sign_in_note="Type the password in WP Mail SMTP's settings page.",
@@ -158,6 +159,7 @@ FORMATS = (
         how_to_use=_WP_HOW,
         can_carry_password=True,
         render=easy_wp_smtp,
+        for_version="Easy WP SMTP 2.x",
         sign_in_note="Type the password in Easy WP SMTP's settings page.",
     ),
     ExportFormat(
@@ -172,6 +174,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=post_smtp,
+        for_version="Post SMTP 2.x and 3.x",
         sign_in_note="Type the password in Post SMTP's settings after importing.",
     ),
     ExportFormat(
@@ -186,6 +189,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=phpmailer,
+        for_version="PHPMailer 6.x (PHP 7.2 and later)",
         sign_in_note=f"Read from the {PASSWORD_ENV} environment variable.",
     ),
 )
