@@ -18,15 +18,19 @@ from .base import ValueNotRepresentable
 __all__ = [
     "csharp_string",
     "dotenv_value",
+    "env_file_value",
     "gitconfig_value",
+    "goini_value",
     "ini_value",
     "js_string",
     "mailbox",
     "msmtp_value",
+    "muttrc_string",
     "php_string",
     "properties_key_value",
     "python_string",
     "refuse_line_breaks",
+    "ruby_dotenv_value",
     "ruby_string",
     "shell_word",
     "url_part",
@@ -232,3 +236,60 @@ def mailbox(display_name: str, address: str) -> str:
         return f"{display_name} <{address}>"
     escaped = display_name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}" <{address}>'
+
+
+def goini_value(value: str, field: str = "value") -> str:
+    """A value go-ini (gopkg.in/ini.v1 parser.go readValue, v1.67; Gitea, Forgejo, Grafana) reads
+    back literally: inside backticks nothing is special (no # or ; comment, no quote trimming,
+    no continuation), otherwise inside triple double quotes."""
+    refuse_line_breaks(value, field, "an INI file read by go-ini")
+    if "`" not in value:
+        return f"`{value}`"
+    if '"""' not in value and not value.endswith('"'):
+        return f'"""{value}"""'
+    raise ValueNotRepresentable(
+        f'The {_what(field)} contains both ` and """, which this INI file cannot hold.', field
+    )
+
+
+def muttrc_string(value: str, field: str = "value") -> str:
+    """A mutt/neomutt rc word: single quotes take everything literally (no $VAR, no `command`);
+    a value holding ' goes in double quotes with \\ " $ ` escaped (mutt's extract_token)."""
+    refuse_line_breaks(value, field, "a mutt configuration file")
+    if "'" not in value:
+        return f"'{value}'"
+    out = "".join("\\" + char if char in '\\"$`' else char for char in value)
+    return f'"{out}"'
+
+
+def env_file_value(value: str, field: str, syntax: str) -> str:
+    """A value for .env readers that take single quotes literally (dotenvy, Docker Compose's
+    env_file): single quotes, or double quotes (only \\ and " escaped) when the value holds a
+    single quote; a value with both ' and $ cannot be written safely for every such reader."""
+    refuse_line_breaks(value, field, syntax)
+    if "'" not in value:
+        return f"'{value}'"
+    if "$" in value:
+        raise ValueNotRepresentable(
+            f"The {_what(field)} contains both ' and $, which {syntax} cannot hold safely. "
+            "Set it in the program's own settings instead.",
+            field,
+        )
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def ruby_dotenv_value(value: str, field: str = "value") -> str:
+    """Double-quoted value for the Ruby dotenv gem (Mastodon): it unescapes \\n and \\r, then
+    drops the backslash before any other character; an escaped $ is never substituted."""
+    _refuse_nul(value, field, "a .env file")
+    out = []
+    for char in value:
+        if char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char in '\\"$`':
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'

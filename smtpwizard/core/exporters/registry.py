@@ -10,7 +10,20 @@ from pathlib import Path
 from ..atomic import atomic_write_bytes
 from ..credentials import credential_key
 from ..settings import Account, ServerSettings
-from . import card, frameworks, mail_programs, outlook, rails_spring_dotnet, tools, websites
+from . import (
+    card,
+    frameworks,
+    mail_clients,
+    mail_programs,
+    outlook,
+    rails_spring_dotnet,
+    relays,
+    selfhosted_apps,
+    selfhosted_php,
+    selfhosted_ruby,
+    tools,
+    websites,
+)
 from .base import (
     ExportError,
     ExportFormat,
@@ -28,10 +41,15 @@ __all__ = ["FORMATS", "get_format", "render_export", "write_export"]
 FORMATS: tuple[ExportFormat, ...] = (
     *mail_programs.FORMATS,
     *outlook.FORMATS,
+    *mail_clients.FORMATS,
     *websites.FORMATS,
+    *selfhosted_php.FORMATS,
+    *selfhosted_ruby.FORMATS,
+    *selfhosted_apps.FORMATS,
     *frameworks.FORMATS,
     *rails_spring_dotnet.FORMATS,
     *tools.FORMATS,
+    *relays.FORMATS,
     *card.FORMATS,
 )
 _BY_ID = {fmt.id: fmt for fmt in FORMATS}
