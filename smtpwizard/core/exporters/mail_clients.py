@@ -3,14 +3,24 @@ themselves and ask for the password when they first need it, unless it is in the
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import shlex
 from urllib.parse import quote
 
 from ..settings import Security
-from .base import Audience, ExportFormat, ExportRequest
+from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
 from .escaping import mailbox, muttrc_string, refuse_line_breaks
 
 __all__ = ["FORMATS"]
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _url_host(host: str) -> str:
@@ -53,28 +63,55 @@ def mutt(req: ExportRequest) -> str:
     return _muttrc(req, "Mutt")
 
 
+def _snail_from(display_name: str, address: str) -> str:
+    """s-nail 14.9 mangles a quoted name holding non-ASCII when it encodes the From: header
+    (it encodes only the first word and leaves the quotes broken): hand it such a name as one
+    RFC 2047 encoded word, which it passes through untouched."""
+    if display_name.isascii():
+        return mailbox(display_name, address)
+    refuse_line_breaks(display_name, "display_name", "an email header")
+    encoded = base64.b64encode(display_name.encode("utf-8")).decode("ascii")
+    return f"=?UTF-8?B?{encoded}?= <{address}>"
+
+
 def _snail_word(value: str, field: str) -> str:
     # s-nail reads `set` arguments with sh(1)-style quoting (single quotes are literal).
     return shlex.quote(refuse_line_breaks(value, field, "an s-nail resource file"))
 
 
 def s_nail(req: ExportRequest) -> str:
-    mta = _smtp_url(req, trailing_slash=False)
+    if req.security is not Security.NONE and _is_ip(req.host):
+        # s-nail 14.9 matches the certificate against names only (never IP addresses), so
+        # with tls-verify=strict every send would fail.
+        raise ValueNotRepresentable(
+            f"s-nail can only check the server's certificate against a name, and {req.host} "
+            "is an IP address. Use the server's name (the one on its certificate) instead.",
+            "host",
+        )
+    mta = _snail_word(_smtp_url(req, trailing_slash=False), "username")
     if req.security is Security.STARTTLS:
-        mta += " smtp-use-starttls"
+        mta += " smtp-use-starttls"  # a second variable: STARTTLS or no sending
     lines = [
         f"# s-nail (mailx) sending settings, made by smtpwizard; checked: {req.checked_text}.",
         "# Add to ~/.mailrc (or ~/.s-nailrc); chmod 600 it if a password is in it.",
         "set v15-compat",
-        f"set mta={_snail_word(mta, 'username')}",
-        f"set from={_snail_word(mailbox(req.display_name, req.email), 'email')}",
+        f"set mta={mta}",
+        f"set from={_snail_word(_snail_from(req.display_name, req.email), 'email')}",
         "set tls-verify=strict",
     ]
     if req.username:
         lines.append("set smtp-auth=plain")
         if req.password is not None:
-            key = f"password-{quote(req.username, safe='')}@{req.host}"
-            lines.append(f"set {key}={_snail_word(req.password, 'password')}")
+            # The chain password-USER@HOST: USER as it is (never percent-encoded), HOST with
+            # the port when the URL has one (s-nail(1), "On URL syntax and credential lookup").
+            if "=" in req.username:
+                raise ValueNotRepresentable(
+                    "The username contains '=', which s-nail's password-USER@HOST setting "
+                    "cannot hold.",
+                    "username",
+                )
+            key = f"password-{req.username}@{_url_host(req.host)}:{req.port}"
+            lines.append(f"set {_snail_word(f'{key}={req.password}', 'password')}")
         else:
             lines.append("# s-nail asks for the password at each send (add password-USER@HOST).")
     else:
