@@ -38,3 +38,18 @@ if command -v npm >/dev/null; then
 else
     echo "setup-extra: npm is missing (Debian: apt-get install nodejs npm); Nodemailer tests will fail" >&2
 fi
+
+# OpenSMTPD's own config checker (smtpd -n) reads the smtpd.conf export. The package would
+# replace Postfix as the machine's mail server, so only its files are unpacked, never installed.
+smtpd_dir=tests/exporters/.opensmtpd
+if [ ! -x "$smtpd_dir/usr/sbin/smtpd" ]; then
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && apt-get download -qq opensmtpd >/dev/null 2>&1) ||
+        { [ "$(id -u)" = 0 ] && apt-get update -qq && (cd "$tmp" && apt-get download -qq opensmtpd >/dev/null); }; then
+        mkdir -p "$smtpd_dir"
+        dpkg-deb -x "$tmp"/opensmtpd_*.deb "$smtpd_dir"
+    else
+        echo "setup-extra: could not download opensmtpd (apt-get download); its test will fail" >&2
+    fi
+    rm -rf "$tmp"
+fi

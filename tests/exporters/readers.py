@@ -7,7 +7,9 @@ encryption keys, compared against the reference table in test_mapping.py.
 
 from __future__ import annotations
 
+from .readers_apps import READERS as APP_READERS
 from .readers_base import Reader, run, save, settle
+from .readers_clients import READERS as CLIENT_READERS
 from .readers_code import (
     csharp_unescape,
     read_django,
@@ -67,4 +69,6 @@ READERS: dict[str, Reader] = {
     "card-html": read_card_html,
     "card-pdf": read_card_pdf,
     "settings-json": read_settings_json,
+    **APP_READERS,
+    **CLIENT_READERS,
 }

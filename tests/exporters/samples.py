@@ -59,6 +59,9 @@ HOSTILE = (
         username='zoë.o\'brien+"x"\\$y#;%@exämple.com',
         email="zoe.o'brien$x+{y}@example.com",
         password="pa\"ss'w\\o$rd %41+ #;! é😀 </x> ?> -- `id` $(id)",
+        # An address with both ' and $: .env readers that take single quotes literally and
+        # expand $ in double quotes have no safe way to write it.
+        refused_by=frozenset({"vaultwarden", "docker-env"}),
     ),
     Hostile(
         "placeholder-syntax",
@@ -76,6 +79,21 @@ HOSTILE = (
         email="anna@example.com",
         password="first line\nsecond\tline\r",
         # One-line syntaxes.
-        refused_by=frozenset({"msmtp", "postfix-sasl-passwd", "git-send-email"}),
+        refused_by=frozenset(
+            {
+                "msmtp",
+                "postfix-sasl-passwd",
+                "git-send-email",
+                "neomutt",
+                "mutt",
+                "s-nail",
+                "gitea",
+                "grafana",
+                "vaultwarden",
+                "docker-env",
+                "dma-auth",
+                "opensmtpd-secrets",
+            }
+        ),
     ),
 )

@@ -115,7 +115,15 @@ PHP_FORMATS = [fmt.id for fmt in FORMATS if fmt.file_name_for(None).endswith(".p
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_php_lint_accepts_every_php_export(variant: str, tmp_path: Path) -> None:
     require("php")
-    assert PHP_FORMATS == ["wp-mail-smtp", "easy-wp-smtp", "phpmailer"]
+    assert PHP_FORMATS == [
+        "wp-mail-smtp",
+        "easy-wp-smtp",
+        "phpmailer",
+        "fluentsmtp",
+        "joomla",
+        "drupal",
+        "nextcloud",
+    ]
     for format_id in PHP_FORMATS:
         path = save(render_export(format_id, *VARIANTS[variant]), tmp_path)
         assert "No syntax errors" in run(["php", "-l", str(path)])

@@ -114,6 +114,89 @@ TABLE: dict[str, dict[Security, dict[str, object]]] = {
         T: {"security": "tls"},
     },
 }
+TABLE |= {
+    # FluentSMTP Handler.php: SMTPSecure = encryption unless 'none'; SMTPAutoTLS = auto_tls.
+    "fluentsmtp": {
+        N: {"SMTPSecure": "", "SMTPAutoTLS": False},
+        S: {"SMTPSecure": "tls", "SMTPAutoTLS": True},
+        T: {"SMTPSecure": "ssl", "SMTPAutoTLS": True},
+    },
+    # Joomla passes only 'ssl'/'tls' on; PHPMailer's own SMTPAutoTLS stays on.
+    "joomla": {N: {"SMTPSecure": ""}, S: {"SMTPSecure": "tls"}, T: {"SMTPSecure": "ssl"}},
+    "drupal": {
+        N: {"scheme": "smtp", "tls": False, "options.auto_tls": False},
+        S: {"scheme": "smtp", "tls": False, "options.require_tls": True},
+        T: {"scheme": "smtps", "tls": True},
+    },
+    "nextcloud": {
+        N: {"secure": "", "tls": False},
+        S: {"secure": "", "tls": False},
+        T: {"secure": "ssl", "tls": True},
+    },
+    "gitlab": {
+        N: {"enable_starttls_auto": False, "tls": False},
+        S: {"enable_starttls_auto": True, "tls": False, "openssl_verify_mode": "peer"},
+        T: {"enable_starttls_auto": False, "tls": True, "openssl_verify_mode": "peer"},
+    },
+    "mastodon": {
+        N: {"enable_starttls": False, "enable_starttls_auto": False, "tls": None},
+        S: {"enable_starttls": True, "enable_starttls_auto": None, "tls": None},
+        T: {"enable_starttls": False, "tls": True, "openssl_verify_mode": "peer"},
+    },
+    "discourse": {
+        N: {"enable_starttls_auto": False, "tls": None},
+        S: {"enable_starttls_auto": True, "tls": None, "openssl_verify_mode": "peer"},
+        T: {"enable_starttls_auto": False, "tls": True},
+    },
+    "ghost": TABLE["nodemailer"],
+    "home-assistant": {
+        N: {"encryption": "none"},
+        S: {"encryption": "starttls"},
+        T: {"encryption": "tls"},
+    },
+    "keycloak": {
+        N: {"ssl": "false", "starttls": "false"},
+        S: {"ssl": "false", "starttls": "true"},
+        T: {"ssl": "true", "starttls": "false"},
+    },
+    "gitea": {
+        N: {"PROTOCOL": "smtp"},
+        S: {"PROTOCOL": "smtp+starttls"},
+        T: {"PROTOCOL": "smtps"},
+    },
+    "grafana": {
+        N: {"startTLS_policy": "NoStartTLS", "skip_verify": "false"},
+        S: {"startTLS_policy": "MandatoryStartTLS", "skip_verify": "false"},
+        T: {"startTLS_policy": "NoStartTLS", "skip_verify": "false"},
+    },
+    "vaultwarden": {
+        N: {"SMTP_SECURITY": "off"},
+        S: {"SMTP_SECURITY": "starttls"},
+        T: {"SMTP_SECURITY": "force_tls"},
+    },
+    "docker-env": {
+        N: {"SMTP_SECURITY": "none"},
+        S: {"SMTP_SECURITY": "starttls"},
+        T: {"SMTP_SECURITY": "tls"},
+    },
+    "neomutt": {
+        N: {"scheme": "smtp", "ssl_force_tls": "no", "ssl_starttls": "no"},
+        S: {"scheme": "smtp", "ssl_force_tls": "yes", "ssl_starttls": "yes"},
+        T: {"scheme": "smtps", "ssl_force_tls": "yes", "ssl_starttls": "no"},
+    },
+    "s-nail": {
+        N: {"scheme": "smtp", "smtp-use-starttls": None},
+        S: {"scheme": "smtp", "smtp-use-starttls": "yes"},
+        T: {"scheme": "smtps", "smtp-use-starttls": None},
+    },
+    "dma": {
+        N: {"SECURETRANSFER": False, "STARTTLS": False},
+        S: {"SECURETRANSFER": True, "STARTTLS": True},
+        T: {"SECURETRANSFER": True, "STARTTLS": False},
+    },
+    "opensmtpd": {N: {"scheme": "smtp+notls"}, S: {"scheme": "smtp+tls"}, T: {"scheme": "smtps"}},
+}
+TABLE["mutt"] = TABLE["neomutt"]
 TABLE["spring-yaml"] = TABLE["spring-properties"]
 
 

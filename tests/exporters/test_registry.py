@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -17,6 +18,7 @@ from smtpwizard.core.exporters import (
     IncomingServerMissing,
     PasswordNotSupported,
     UnknownFormat,
+    ValueNotRepresentable,
     get_format,
     render_export,
     write_export,
@@ -42,7 +44,7 @@ def _visible_text(result_data: bytes, format_id: str, tmp_path: Path) -> bytes:
 
 def test_the_registry_describes_every_format() -> None:
     ids = [fmt.id for fmt in FORMATS]
-    assert len(ids) == len(set(ids)) == 24
+    assert len(ids) == len(set(ids)) == 45
     assert {fmt.audience for fmt in FORMATS} == set(Audience)
     assert {fmt.id for fmt in FORMATS if fmt.needs_incoming} == NEEDS_INCOMING
     for fmt in FORMATS:
@@ -187,3 +189,26 @@ def test_write_export_expands_the_home_folder(
     monkeypatch.setenv("HOME", str(tmp_path))
     written = write_export(render_export("msmtp", *sample()), "~/.msmtprc")
     assert written == tmp_path / ".msmtprc" and written.is_file()
+
+
+@pytest.mark.parametrize("format_id", ["dma-auth", "opensmtpd-secrets"])
+def test_login_tables_refuse_a_server_without_sign_in(format_id: str) -> None:
+    with pytest.raises(ValueNotRepresentable, match="no username"):
+        render_export(format_id, *sample(username=None))
+
+
+@pytest.mark.parametrize("format_id", ["postfix-main-cf", "s-nail"])
+def test_an_ip_address_that_can_never_match_a_certificate_is_refused(format_id: str) -> None:
+    with pytest.raises(ValueNotRepresentable, match="IP address") as refused:
+        render_export(format_id, *sample(host="192.0.2.25"))
+    assert refused.value.field == "host"
+    # Without encryption there is no certificate to match; a pinned one needs no name.
+    render_export(format_id, *sample(Security.NONE, host="192.0.2.25"))
+
+
+def test_postfix_pins_the_certificate_of_an_ip_relayhost_when_trusted() -> None:
+    settings, account = sample(host="2001:db8::25")
+    pinned = dataclasses.replace(settings, trusted_fingerprint="ab" * 32)
+    text = render_export("postfix-main-cf", pinned, account).text
+    assert "relayhost = [ipv6:2001:db8::25]:587" in text
+    assert "smtp_tls_security_level = fingerprint" in text

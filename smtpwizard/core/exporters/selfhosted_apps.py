@@ -76,8 +76,20 @@ def grafana(req: ExportRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
+_ENV_FIELDS = {
+    "SMTP_HOST": "host",
+    "SMTP_FROM": "email",
+    "SMTP_FROM_NAME": "display_name",
+    "SMTP_USERNAME": "username",
+    "SMTP_PASSWORD": "password",
+}
+
+
 def _env_lines(pairs: list[tuple[str, str]], syntax: str) -> list[str]:
-    return [f"{key}={env_file_value(value, key.lower(), syntax)}" for key, value in pairs]
+    return [
+        f"{key}={env_file_value(value, _ENV_FIELDS.get(key, 'value'), syntax)}"
+        for key, value in pairs
+    ]
 
 
 def vaultwarden(req: ExportRequest) -> str:
