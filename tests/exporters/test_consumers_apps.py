@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.exporters import render_export
-from smtpwizard.lab import Lab, LabEndpoint
+from tests.labkit import Lab, LabEndpoint
 
 from .conftest import require
 from .readers import save
