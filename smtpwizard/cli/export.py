@@ -75,6 +75,12 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     source.add_argument("--user", help="username for signing in (usually the email address)")
     source.add_argument("--email", help="the email address that sends")
     source.add_argument("--name", help='the name people see, e.g. "Anna Müller"')
+    source.add_argument(
+        "--thunderbird-profile",
+        metavar="DIR",
+        help="thunderbird-userjs: the profile folder whose outgoing servers to keep (read only; "
+        "default: Thunderbird's default profile on this computer, if any)",
+    )
     source.add_argument("--trust-fingerprint", metavar="SHA256", help=argparse.SUPPRESS)
     source.add_argument("--allow-insecure-auth", action="store_true", help=argparse.SUPPRESS)
     incoming = parser.add_argument_group(
@@ -163,6 +169,11 @@ def _render(args: argparse.Namespace) -> ExportResult:
         password = password_from(args, key=key, needed=bool(settings.username))
     elif given:
         fail_usage("A password source was given without --include-password; nothing to do.")
+    profile = args.thunderbird_profile
+    if profile is None and args.format == "thunderbird-userjs":
+        from ..core.exporters.thunderbird_prefs import default_profile
+
+        profile = default_profile()
     return render_export(
         args.format,
         settings,
@@ -170,6 +181,7 @@ def _render(args: argparse.Namespace) -> ExportResult:
         include_password=args.include_password,
         password=password,
         checked_on=checked_on,
+        thunderbird_profile=profile,
     )
 
 

@@ -215,3 +215,19 @@ def test_password_from_the_real_keychain(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert 'password "from the keychain"' in target.read_text()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_thunderbird_user_js_keeps_the_default_profiles_servers(tmp_path: Path) -> None:
+    """Without --thunderbird-profile the CLI reads (never writes) the default profile."""
+    root = tmp_path / ".thunderbird"
+    profile = root / "x1.default-release"
+    profile.mkdir(parents=True)
+    prefs = 'user_pref("mail.smtpservers", "smtp1,smtp3");\n'
+    (profile / "prefs.js").write_text(prefs)
+    (root / "profiles.ini").write_text("[Install1]\nDefault=x1.default-release\n")
+    proc = cli("--format", "thunderbird-userjs", *SERVER, env={"HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert b'user_pref("mail.smtpservers", "smtp1,smtp3,smtpwizard");' in proc.stdout
+    assert (profile / "prefs.js").read_text() == prefs
+    explicit = cli("--format", "thunderbird-userjs", *SERVER, "--thunderbird-profile", str(profile))
+    assert explicit.stdout == proc.stdout
