@@ -41,11 +41,16 @@ def test_html_card_has_every_value_in_plain_words() -> None:
         "incoming.password": "your email password (or app password)",
     }
     text = unescape(html.text)
-    assert 'Your program may call it "STARTTLS" or "TLS".' in text
-    assert 'Your program may call it "SSL/TLS" or "SSL" or "TLS".' in text
+    assert 'Thunderbird, Outlook and phones: "STARTTLS" (older Outlook: "TLS").' in text
+    assert 'Thunderbird, Outlook and phones: "SSL/TLS" (older Outlook: "SSL").' in text
     assert f'<p class="this-port">{PORT_GUIDANCE[587]}</p>' in text
     assert text.index(PORT_GUIDANCE[465]) < text.index(PORT_GUIDANCE[2525])
-    assert "<footer>Tested and working with smtpwizard on 2026-11-01.</footer>" in text
+    assert (
+        "<footer>Sending tested and working with smtpwizard on 2026-11-01. "
+        "The incoming server was not tested.</footer>"
+    ) in text
+    assert "Receiving (POP3), not tested by smtpwizard" in text
+    assert "smtpwizard did not test them with this server" in text
     assert "@page { size: auto;" in text  # the printer's paper, A4 or Letter
 
 
@@ -85,7 +90,7 @@ def test_pdf_card_is_one_page_inside_the_area_a4_and_letter_share(
     for needed in (
         "smtp.example.com",
         "anna@example.com",
-        "Tested and working with smtpwizard on 2026-11-01.",
+        "Sending tested and working with smtpwizard on 2026-11-01.",
     ):
         assert needed in text
     # Printers cannot print the last few millimetres: stay 6 mm (17 pt) clear of Letter's edge.
@@ -111,3 +116,24 @@ def test_the_password_is_on_the_card_only_when_asked(tmp_path: Path) -> None:
     asked = render_export("card-html", *sample(), include_password=True, password="pa<ss>")
     assert card_fields(asked.data)["outgoing.password"] == "pa<ss>"
     assert "pa&lt;ss&gt;" in asked.text
+
+
+def test_card_shows_an_international_address_as_people_write_it() -> None:
+    settings, account = sample(username="zoë@xn--bcher-kva.de", email="zoë@xn--bcher-kva.de")
+    fields = card_fields(render_export("card-html", settings, account).data)
+    assert fields["account.email"] == "zoë@bücher.de"
+    assert fields["outgoing.username"] == "zoë@bücher.de"
+    html_text = render_export("card-html", settings, account).text
+    assert "If your program refuses it, type it as zoë@xn--bcher-kva.de" in html_text
+
+
+def test_a_port_25_relay_without_sign_in_gets_no_port_alternatives(tmp_path: Path) -> None:
+    settings, account = sample(Security.STARTTLS, port=25, username=None)
+    text = render_export("card-html", settings, account, checked_on=CHECKED).text
+    assert "If sending does not work" not in text and PORT_GUIDANCE[587] not in text
+    pdf = tmp_path / "card.pdf"
+    pdf.write_bytes(render_export("card-pdf", settings, account, checked_on=CHECKED).data)
+    assert "If sending does not work" not in " ".join(w for *_, w in _words(pdf))
+    # With a sign-in, other ports are worth trying, and said to be untested.
+    signed_in = render_export("card-html", *sample(Security.STARTTLS, port=25)).text
+    assert "If sending does not work" in signed_in and "did not test them" in signed_in

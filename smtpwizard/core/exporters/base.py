@@ -78,9 +78,10 @@ class ValueNotRepresentable(ExportError):
     """A value (usually the display name or password) cannot be written safely in this format."""
 
 
+# "TLS" alone is older Outlook's word for STARTTLS; it is never given for SSL/TLS.
 _ALSO_CALLED = {
-    Security.STARTTLS: ("STARTTLS", "TLS"),
-    Security.TLS: ("SSL/TLS", "SSL", "TLS"),
+    Security.STARTTLS: ("STARTTLS", "TLS (older Outlook)"),
+    Security.TLS: ("SSL/TLS", "SSL"),
     Security.NONE: ("None", "No encryption"),
 }
 

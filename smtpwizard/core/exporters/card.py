@@ -69,12 +69,15 @@ def settings_card_html(req: ExportRequest) -> str:
             )
         parts.append("</table>")
     this_port, others = port_guidance(req)
-    parts.append("<h2>If sending does not work</h2>")
+    if this_port or others:
+        parts.append("<h2>If sending does not work</h2>")
     if this_port:
         parts.append(f'<p class="this-port">{esc(this_port)}</p>')
-    parts += [f"<p>{esc(port_intro(req))}</p>", '<ul class="guidance">']
-    parts += [f"<li>{esc(text)}</li>" for text in others]
-    parts += ["</ul>", f"<footer>{esc(footer_text(req))}</footer>", "</body>", "</html>"]
+    if others:
+        parts += [f"<p>{esc(port_intro(req))}</p>", '<ul class="guidance">']
+        parts += [f"<li>{esc(text)}</li>" for text in others]
+        parts.append("</ul>")
+    parts += [f"<footer>{esc(footer_text(req))}</footer>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 

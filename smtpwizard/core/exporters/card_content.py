@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import idna
+
 from ..settings import PORT_GUIDANCE, IncomingProtocol, Security
-from .base import ExportRequest, security_also_called
+from .base import ExportRequest
 
 __all__ = [
     "ENCRYPTION_WORDS",
@@ -42,14 +44,46 @@ class CardSection:
     rows: tuple[CardRow, ...]
 
 
+# What each program's dialog calls the mode. "TLS" alone is ambiguous: older Outlook (2010,
+# 2013) uses it for STARTTLS, so it is only ever named with the program that means it.
+_PROGRAM_WORDS = {
+    Security.STARTTLS: (
+        'Thunderbird, Outlook and phones: "STARTTLS" (older Outlook: "TLS"). '
+        'Apple Mail: tick "Use TLS/SSL".'
+    ),
+    Security.TLS: (
+        'Thunderbird, Outlook and phones: "SSL/TLS" (older Outlook: "SSL"). '
+        'Apple Mail: tick "Use TLS/SSL".'
+    ),
+    Security.NONE: 'Thunderbird and Outlook: "None". Apple Mail: leave "Use TLS/SSL" off.',
+}
+
+
 def _encryption_hint(security: Security) -> str:
-    names = " or ".join(f'"{name}"' for name in security_also_called(security))
-    return f"Your program may call it {names}."
+    return _PROGRAM_WORDS[security]
+
+
+def _unicode_address(address: str) -> tuple[str, str]:
+    """(the address as people write it, the ASCII form a program may need, or "")."""
+    local, sep, domain = address.rpartition("@")
+    if not sep or "xn--" not in domain.lower():
+        return address, ""
+    try:
+        shown = idna.decode(domain)
+    except idna.IDNAError:
+        return address, ""
+    return f"{local}@{shown}", address
+
+
+def _address_row(field: str, label: str, address: str) -> CardRow:
+    shown, ascii_form = _unicode_address(address)
+    hint = f"If your program refuses it, type it as {ascii_form}" if ascii_form else ""
+    return CardRow(field, label, shown, hint, mono=True)
 
 
 def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
     password = req.password if req.password is not None else PASSWORD_HINT
-    account_rows = [CardRow("account.email", "Email address", req.email, mono=True)]
+    account_rows = [_address_row("account.email", "Email address", req.email)]
     if req.display_name:
         account_rows.insert(0, CardRow("account.name", "Your name", req.display_name))
     outgoing = [
@@ -70,7 +104,7 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
     ]
     if req.username:
         outgoing += [
-            CardRow("outgoing.username", "Username", req.username, mono=True),
+            _address_row("outgoing.username", "Username", req.username),
             CardRow("outgoing.password", "Password", password, mono=req.password is not None),
         ]
     sections = [
@@ -81,7 +115,7 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
     if incoming is not None:
         sections.append(
             CardSection(
-                f"Receiving ({_PROTOCOL[incoming.protocol]})",
+                f"Receiving ({_PROTOCOL[incoming.protocol]}), not tested by smtpwizard",
                 (
                     CardRow("incoming.protocol", "Account type", _PROTOCOL[incoming.protocol]),
                     CardRow(
@@ -97,7 +131,7 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
                         ENCRYPTION_WORDS[incoming.security],
                         _encryption_hint(incoming.security),
                     ),
-                    CardRow("incoming.username", "Username", req.incoming_username, mono=True),
+                    _address_row("incoming.username", "Username", req.incoming_username),
                     CardRow("incoming.password", "Password", PASSWORD_HINT),
                 ),
             )
@@ -106,17 +140,27 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
 
 
 def port_guidance(req: ExportRequest) -> tuple[str | None, tuple[str, ...]]:
-    """(advice for this card's port when there is any, the other ports to try in order)."""
+    """(advice for this card's port when there is any, the other ports to try in order).
+    None and () for a relay that takes mail without a sign-in on port 25: it accepts this
+    network on that port only, so other ports are no alternative."""
+    if req.port == 25 and not req.auth:
+        return None, ()
     this_port = PORT_GUIDANCE.get(req.port)
     others = tuple(text for port, text in PORT_GUIDANCE.items() if port != req.port)
     return this_port, others
 
 
 def port_intro(req: ExportRequest) -> str:
-    return f"If port {req.port} is blocked on your network, try these instead, in this order:"
+    return (
+        f"If port {req.port} is blocked on your network, these ports often work instead, in "
+        "this order (smtpwizard did not test them with this server):"
+    )
 
 
 def footer_text(req: ExportRequest) -> str:
     if req.checked_on is None:
         return "Made with smtpwizard. These settings were not tested by smtpwizard."
-    return f"Tested and working with smtpwizard on {req.checked_on.isoformat()}."
+    text = f"Sending tested and working with smtpwizard on {req.checked_on.isoformat()}."
+    if req.account.incoming is not None:
+        text += " The incoming server was not tested."
+    return text

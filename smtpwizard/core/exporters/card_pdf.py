@@ -187,14 +187,16 @@ def settings_card_pdf(req: ExportRequest) -> bytes:
     if this_port:
         guidance.append(Paragraph(escape(this_port), st["first"]))
         guidance.append(Spacer(1, 2 * mm))
-    guidance.append(Paragraph(escape(port_intro(req)), st["bullet"]))
-    items = [ListItem(Paragraph(escape(text), st["bullet"]), leftIndent=12) for text in others]
-    guidance.append(
-        ListFlowable(
-            items, bulletType="bullet", start="\u2022", leftIndent=12, bulletFontName=regular
+    if others:
+        guidance.append(Paragraph(escape(port_intro(req)), st["bullet"]))
+        items = [ListItem(Paragraph(escape(t), st["bullet"]), leftIndent=12) for t in others]
+        guidance.append(
+            ListFlowable(
+                items, bulletType="bullet", start="\u2022", leftIndent=12, bulletFontName=regular
+            )
         )
-    )
-    story.append(KeepTogether(guidance))
+    if this_port or others:
+        story.append(KeepTogether(guidance))
     footer = footer_text(req)
 
     def on_page(canvas: Any, doc: Any) -> None:
