@@ -141,7 +141,7 @@ def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_checked_date_is_shown_and_optional() -> None:
     dated = render_export("card-html", *sample(), checked_on=CHECKED).text
-    assert "Tested and working with smtpwizard on 2026-11-01." in dated
+    assert "Sending tested and working with smtpwizard on 2026-11-01." in dated
     assert "not tested by smtpwizard" in render_export("card-html", *sample()).text
 
 

@@ -48,14 +48,10 @@ class CardSection:
 # 2013) uses it for STARTTLS, so it is only ever named with the program that means it.
 _PROGRAM_WORDS = {
     Security.STARTTLS: (
-        'Thunderbird, Outlook and phones: "STARTTLS" (older Outlook: "TLS"). '
-        'Apple Mail: tick "Use TLS/SSL".'
+        '"STARTTLS" in most programs ("TLS" in older Outlook); Apple: "Use TLS/SSL".'
     ),
-    Security.TLS: (
-        'Thunderbird, Outlook and phones: "SSL/TLS" (older Outlook: "SSL"). '
-        'Apple Mail: tick "Use TLS/SSL".'
-    ),
-    Security.NONE: 'Thunderbird and Outlook: "None". Apple Mail: leave "Use TLS/SSL" off.',
+    Security.TLS: '"SSL/TLS" in most programs ("SSL" in older Outlook); Apple: "Use TLS/SSL".',
+    Security.NONE: '"None" in most programs; Apple: "Use TLS/SSL" off.',
 }
 
 
@@ -151,10 +147,7 @@ def port_guidance(req: ExportRequest) -> tuple[str | None, tuple[str, ...]]:
 
 
 def port_intro(req: ExportRequest) -> str:
-    return (
-        f"If port {req.port} is blocked on your network, these ports often work instead, in "
-        "this order (smtpwizard did not test them with this server):"
-    )
+    return f"If port {req.port} is blocked, try these in this order (not tested by smtpwizard):"
 
 
 def footer_text(req: ExportRequest) -> str:

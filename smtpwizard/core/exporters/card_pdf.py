@@ -129,7 +129,7 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
             fontSize=13,
             leading=17,
             textColor=_BLUE,
-            spaceBefore=5 * mm,
+            spaceBefore=4 * mm,
             spaceAfter=2 * mm,
         ),
         "label": ParagraphStyle("label", parent=base, fontName=bold),
@@ -150,8 +150,8 @@ def _section_table(rows: list[list[Any]], font: str) -> Table:
                 ("BACKGROUND", (0, 0), (0, -1), _SHADE),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.6, _RULE),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.6, _RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
             ]
         )
