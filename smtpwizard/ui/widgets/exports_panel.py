@@ -1,40 +1,43 @@
-"""The exports on the Done page: grouped by who uses them, with preview, copy, save, open folder."""
+"""The exports on the Done page: where they will be used (export_chooser.py), then a preview,
+how to use the file, copy, save and open its folder."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QStackedWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from ...core.exporters.base import Audience, ExportError, ExportFormat, ExportResult
+from ...core.exporters.base import ExportError, ExportFormat, ExportResult
 from ...core.exporters.registry import FORMATS, render_export, write_export
+from ...core.exporters.thunderbird_prefs import default_profile
 from ...core.settings import Account
 from ..state import WizardState
 from ..theme import colours, hint_label, wrap_label
+from .export_chooser import ExportChooser
 from .incoming_form import IncomingForm
 
-GROUPS = (
-    ("For email programs", (Audience.MAIL_PROGRAM,)),
-    ("For websites", (Audience.WEBSITE,)),
-    ("For developers", (Audience.FRAMEWORK, Audience.TOOL)),
-    ("For support desks", (Audience.SUPPORT,)),
-)
+# The how-to area keeps this many lines whatever the format, so picking one never moves the
+# list or the buttons under the mouse (a longer text scrolls).
+_HOW_TO_LINES = 5
 
 
 class ExportsPanel(QWidget):
@@ -43,38 +46,32 @@ class ExportsPanel(QWidget):
         self.state: WizardState | None = None
         self.result: ExportResult | None = None
         self.last_folder: Path | None = None
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setAccessibleName("Export formats")
-        self.tree.setMinimumWidth(270)
-        self._items: dict[str, QTreeWidgetItem] = {}
-        for group, audiences in GROUPS:
-            parent_item = QTreeWidgetItem([group])
-            parent_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = parent_item.font(0)
-            font.setBold(True)
-            parent_item.setFont(0, font)
-            self.tree.addTopLevelItem(parent_item)
-            for fmt in FORMATS:
-                if fmt.audience in audiences:
-                    # Short in the list (the part before any parenthesis); whole above the preview.
-                    item = QTreeWidgetItem([fmt.title.split(" (", 1)[0]])
-                    item.setData(0, Qt.ItemDataRole.UserRole, fmt.id)
-                    item.setToolTip(0, fmt.title)
-                    parent_item.addChild(item)
-                    self._items[fmt.id] = item
-        self.tree.expandAll()
-        self.tree.currentItemChanged.connect(self._selected)
-        self.format_title = wrap_label()
-        font = self.format_title.font()
-        font.setBold(True)
-        self.format_title.setFont(font)
-        self.how = wrap_label()
+        self._thunderbird_profile: Path | None = None
+        self.chooser = ExportChooser()
+        self.chooser.chosen.connect(self._selected)
+        self.how = wrap_label(rich=True)
+        self.how.setAccessibleName("How to use this file")
+        self.how.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.how_area = QScrollArea()
+        self.how_area.setWidget(self.how)
+        self.how_area.setWidgetResizable(True)
+        self.how_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.how_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        line = QFontMetrics(self.how.font()).lineSpacing()
+        self.how_area.setFixedHeight(line * _HOW_TO_LINES + 6)
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setAccessibleName("Preview of the file")
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.preview.setMinimumHeight(160)
+        # The settings card is shown as it will look, not as HTML source.
+        self.rendered = QTextBrowser()
+        self.rendered.setOpenLinks(False)
+        self.rendered.setAccessibleName("Preview of the settings card")
+        self.previews = QStackedWidget()
+        self.previews.addWidget(self.preview)
+        self.previews.addWidget(self.rendered)
+        self.previews.setMinimumHeight(160)
         self.incoming = IncomingForm()
         self.incoming.confirmed.connect(self._incoming_confirmed)
         self.incoming.hide()
@@ -106,17 +103,16 @@ class ExportsPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.format_title)
-        right_layout.addWidget(self.how)
+        right_layout.addWidget(self.how_area)
         right_layout.addWidget(self.incoming)
-        right_layout.addWidget(self.preview, 1)
+        right_layout.addWidget(self.previews, 1)
         right_layout.addWidget(self.include_password)
         right_layout.addWidget(self.password_warning)
         right_layout.addWidget(self.problem)
         right_layout.addLayout(buttons)
         right_layout.addWidget(self.saved_note)
         splitter = QSplitter()
-        splitter.addWidget(self.tree)
+        splitter.addWidget(self.chooser)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
@@ -128,22 +124,25 @@ class ExportsPanel(QWidget):
     def set_account(self, state: WizardState) -> None:
         self.state = state
         self.incoming.set_defaults(state)
-        if self.tree.currentItem() is None:
-            self.tree.setCurrentItem(self._items[FORMATS[0].id])
-        else:
-            self._render()
+        # Read (never written): user.js then keeps the servers this person's profile has.
+        self._thunderbird_profile = default_profile()
+        self._render()
 
     def select(self, format_id: str) -> None:
-        self.tree.setCurrentItem(self._items[format_id])
+        self.chooser.select(format_id)
 
     def current_format(self) -> ExportFormat | None:
-        item = self.tree.currentItem()
-        format_id = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        format_id = self.chooser.current_id()
         return next((f for f in FORMATS if f.id == format_id), None)
 
     def _selected(self, *_args: object) -> None:
         fmt = self.current_format()
         if fmt is None:
+            self.result = None
+            self.how.setText("")
+            self.preview.setPlainText("")
+            self.previews.setCurrentWidget(self.preview)
+            self._enable_actions(False)
             return
         with _blocked(self.include_password):
             self.include_password.setChecked(False)
@@ -163,8 +162,11 @@ class ExportsPanel(QWidget):
         state = self.state
         if fmt is None or state is None or state.settings is None:
             return
-        self.format_title.setText(fmt.title)
-        self.how.setText(fmt.how_to_use)
+        self.how.setText(
+            f"<b>{html.escape(fmt.title)}</b><br>{html.escape(fmt.how_to_use)}"
+            f'<br><span style="color: {colours()["muted"]}">For: '
+            f"{html.escape(fmt.for_version)}</span>"
+        )
         self.problem.hide()
         needs_incoming = fmt.needs_incoming and state.incoming is None
         self.incoming.setVisible(needs_incoming)
@@ -183,6 +185,7 @@ class ExportsPanel(QWidget):
                 include_password=include,
                 password=state.password if include else None,
                 checked_on=dt.date.today() if state.last_result and state.last_result.ok else None,
+                thunderbird_profile=self._thunderbird_profile,
             )
         except ExportError as exc:
             self.problem.setText(exc.message)
@@ -190,6 +193,9 @@ class ExportsPanel(QWidget):
             self.preview.setPlainText("")
             self._enable_actions(False)
             return
+        self.previews.setCurrentWidget(self.rendered if fmt.id == "card-html" else self.preview)
+        if fmt.id == "card-html":
+            self.rendered.setHtml(self.result.text)
         if fmt.binary:
             self.preview.setPlainText(
                 f"{self.result.file_name}: a {len(self.result.data) // 1024 + 1} KB file to save "
@@ -225,15 +231,22 @@ class ExportsPanel(QWidget):
     def _save(self) -> None:
         if self.result is None:
             return
-        folder = self.last_folder or Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-            or Path.home()
-        )
+        folder = self.last_folder or self.default_save_folder()
         dialog = QFileDialog(self, "Save the file", str(folder / self.result.file_name))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.fileSelected.connect(self.save_to)
         dialog.open()  # not exec(): the event loop keeps running the async work
         self._dialog = dialog
+
+    @staticmethod
+    def default_save_folder() -> Path:
+        """Documents when it exists (Qt names it even when it does not), else the home folder."""
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        if documents and Path(documents).is_dir():
+            return Path(documents)
+        return Path.home()
 
     def save_to(self, path: str) -> Path | None:
         if self.result is None or not path:
@@ -250,8 +263,13 @@ class ExportsPanel(QWidget):
         return written
 
     def _open_folder(self) -> None:
-        if self.last_folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_folder)))
+        if self.last_folder is None:
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_folder))):
+            # No file manager (a server, a minimal desktop): say where the file is instead.
+            self.saved_note.setText(
+                f"This computer has no file manager to open. The file is in {self.last_folder}."
+            )
 
 
 @contextlib.contextmanager
