@@ -7,7 +7,7 @@ import html
 import json
 
 from ..settings import Security
-from .base import Audience, ExportFormat, ExportRequest, security_also_called
+from .base import Audience, ExportFormat, ExportRequest, Place, security_also_called
 from .card_content import (
     ENCRYPTION_WORDS,
     CardRow,
@@ -164,6 +164,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=settings_json,
+        place=Place.CODE,
         for_version="smtpwizard settings format 1",
         sign_in_note="Left out; 'authentication' says whether one is needed.",
     ),

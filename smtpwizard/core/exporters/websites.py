@@ -8,7 +8,7 @@ import json
 import zlib
 
 from ..settings import Security
-from .base import PASSWORD_ENV, Audience, ExportFormat, ExportRequest
+from .base import PASSWORD_ENV, Audience, ExportFormat, ExportRequest, Place
 from .escaping import php_string
 
 __all__ = ["FORMATS"]
@@ -189,6 +189,7 @@ FORMATS = (
         ),
         can_carry_password=True,
         render=phpmailer,
+        place=Place.CODE,  # a library: used from code, not set up in a web app
         for_version="PHPMailer 6.x (PHP 7.2 and later)",
         sign_in_note=f"Read from the {PASSWORD_ENV} environment variable.",
     ),

@@ -68,6 +68,7 @@ class ExportsPanel(QWidget):
         self.rendered = QTextBrowser()
         self.rendered.setOpenLinks(False)
         self.rendered.setAccessibleName("Preview of the settings card")
+        self.rendered.zoomOut(2)  # the card is laid out for paper; the preview is smaller
         self.previews = QStackedWidget()
         self.previews.addWidget(self.preview)
         self.previews.addWidget(self.rendered)
@@ -116,9 +117,11 @@ class ExportsPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([300, 500])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.chooser.header)
+        layout.addWidget(splitter, 1)
         self.setMinimumHeight(340)
 
     def set_account(self, state: WizardState) -> None:
