@@ -4,23 +4,15 @@ themselves and ask for the password when they first need it, unless it is in the
 from __future__ import annotations
 
 import base64
-import ipaddress
 import shlex
 from urllib.parse import quote
 
+from ..net.resolve import is_ip
 from ..settings import Security
 from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
 from .escaping import mailbox, muttrc_string, refuse_line_breaks
 
 __all__ = ["FORMATS"]
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _url_host(host: str) -> str:
@@ -80,7 +72,7 @@ def _snail_word(value: str, field: str) -> str:
 
 
 def s_nail(req: ExportRequest) -> str:
-    if req.security is not Security.NONE and _is_ip(req.host):
+    if req.security is not Security.NONE and is_ip(req.host):
         # s-nail 14.9 matches the certificate against names only (never IP addresses), so
         # with tls-verify=strict every send would fail.
         raise ValueNotRepresentable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..settings import Security
 from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
 from .escaping import refuse_line_breaks
+from .login_table import LoginTable, login_parts
 
 __all__ = ["FORMATS"]
 
@@ -58,14 +59,16 @@ def dma_conf(req: ExportRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
+_DMA_AUTH = LoginTable("dma", "auth.conf", "dma's auth.conf", "|", trims_password=False)
+_SECRETS = LoginTable(
+    "OpenSMTPD", "secrets table", "an OpenSMTPD credentials table", ": ", trims_password=True
+)
+
+
 def dma_auth(req: ExportRequest) -> str:
-    """dma conf.c parse_authfile: `user|host:password`, split at the first | and the first :."""
-    if not req.username:
-        raise ValueNotRepresentable(
-            "This server takes no username, so dma needs no auth.conf.", "username"
-        )
-    username = refuse_line_breaks(req.username, "username", "dma's auth.conf")
-    _refuse("username", "username", "|", "dma's auth.conf", username)
+    """dma conf.c parse_authfile: `user|host:password`, split at the first | and the first :;
+    a line starting with # is a comment."""
+    username, secret, notes = login_parts(req, _DMA_AUTH)
     _refuse("server name", "host", ":", "dma's auth.conf", req.host)
     if username.startswith("#"):
         raise ValueNotRepresentable(
@@ -74,13 +77,9 @@ def dma_auth(req: ExportRequest) -> str:
     lines = [
         "# /etc/dma/auth.conf, made by smtpwizard. Then: chown root:mail /etc/dma/auth.conf &&",
         "#   chmod 640 /etc/dma/auth.conf",
+        *notes,
+        f"{username}|{req.host}:{secret}",
     ]
-    if req.password is None:
-        lines.append("# Type the password right after the ':' at the end of the next line.")
-        secret = ""
-    else:
-        secret = refuse_line_breaks(req.password, "password", "dma's auth.conf")
-    lines.append(f"{username}|{req.host}:{secret}")
     return "\n".join(lines) + "\n"
 
 
@@ -110,27 +109,13 @@ def opensmtpd(req: ExportRequest) -> str:
 
 def opensmtpd_secrets(req: ExportRequest) -> str:
     """table(5): one `label user:password` line per relay login."""
-    if not req.username:
-        raise ValueNotRepresentable(
-            "This server takes no username, so OpenSMTPD needs no secrets table.", "username"
-        )
-    username = refuse_line_breaks(req.username, "username", "an OpenSMTPD table")
-    _refuse("username", "username", ": ", "an OpenSMTPD credentials table", username)
+    username, secret, notes = login_parts(req, _SECRETS)
     lines = [
         "# /etc/mail/secrets, made by smtpwizard. Then: chown root:_smtpd /etc/mail/secrets &&",
         "#   chmod 640 /etc/mail/secrets",
+        *notes,
+        f"{_LABEL} {username}:{secret}",
     ]
-    if req.password is None:
-        lines.append("# Type the password right after the ':' at the end of the next line.")
-        secret = ""
-    else:
-        secret = refuse_line_breaks(req.password, "password", "an OpenSMTPD table")
-        if secret != secret.strip():
-            raise ValueNotRepresentable(
-                "The password starts or ends with a space, which an OpenSMTPD table would drop.",
-                "password",
-            )
-    lines.append(f"{_LABEL} {username}:{secret}")
     return "\n".join(lines) + "\n"
 
 

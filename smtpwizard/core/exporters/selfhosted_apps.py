@@ -92,23 +92,30 @@ def _env_lines(pairs: list[tuple[str, str]], syntax: str) -> list[str]:
     ]
 
 
-def vaultwarden(req: ExportRequest) -> str:
-    syntax = "Vaultwarden's .env file"
+def _env_block(
+    req: ExportRequest, syntax: str, security: str, extra: list[tuple[str, str]]
+) -> list[str]:
     pairs = [
         ("SMTP_HOST", req.host),
         ("SMTP_PORT", str(req.port)),
-        ("SMTP_SECURITY", _VAULTWARDEN_SECURITY[req.security]),
+        ("SMTP_SECURITY", security),
+        *extra,
         ("SMTP_FROM", req.email),
-        ("SMTP_FROM_NAME", req.display_name or "Vaultwarden"),
     ]
     if req.username:
         pairs.append(("SMTP_USERNAME", req.username))
         if req.password is not None:
             pairs.append(("SMTP_PASSWORD", req.password))
+    return _env_lines(pairs, syntax)
+
+
+def vaultwarden(req: ExportRequest) -> str:
+    security = _VAULTWARDEN_SECURITY[req.security]
+    name = [("SMTP_FROM_NAME", req.display_name or "Vaultwarden")]
     lines = [
         f"# Vaultwarden mail settings, made by smtpwizard; checked: {req.checked_text}.",
         "# Put these lines in Vaultwarden's .env (or the env_file of its container), restart.",
-        *_env_lines(pairs, syntax),
+        *_env_block(req, "Vaultwarden's .env file", security, name),
         "SMTP_TIMEOUT=30",
     ]
     if req.auth and req.password is None:
@@ -118,27 +125,18 @@ def vaultwarden(req: ExportRequest) -> str:
 
 def docker_env(req: ExportRequest) -> str:
     """Generic names many images read; the values follow Docker Compose's env_file rules."""
-    syntax = "a Docker Compose .env file"
     security = {Security.NONE: "none", Security.STARTTLS: "starttls", Security.TLS: "tls"}
-    pairs = [
-        ("SMTP_HOST", req.host),
-        ("SMTP_PORT", str(req.port)),
-        ("SMTP_SECURITY", security[req.security]),
+    extra = [
         ("SMTP_STARTTLS", "true" if req.security is Security.STARTTLS else "false"),
         ("SMTP_TLS", "true" if req.security is Security.TLS else "false"),
-        ("SMTP_FROM", req.email),
         ("SMTP_FROM_NAME", req.display_name),
     ]
-    if req.username:
-        pairs.append(("SMTP_USERNAME", req.username))
-        if req.password is not None:
-            pairs.append(("SMTP_PASSWORD", req.password))
     lines = [
         "# SMTP settings for a Docker Compose .env file, made by smtpwizard;",
         f"# checked: {req.checked_text}.",
         "# Use with env_file: in compose.yaml, then map these names to the ones your image",
         "# reads (its documentation lists them), e.g. MAIL_HOST: ${SMTP_HOST}.",
-        *_env_lines(pairs, syntax),
+        *_env_block(req, "a Docker Compose .env file", security[req.security], extra),
     ]
     if req.auth and req.password is None:
         lines.append("# Add SMTP_PASSWORD='...' (single quotes) yourself; keep this file private.")

@@ -8,7 +8,8 @@ import shlex
 
 from ..settings import Security
 from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
-from .escaping import gitconfig_value, msmtp_value, refuse_line_breaks
+from .escaping import gitconfig_value, msmtp_value
+from .login_table import LoginTable, login_parts
 
 __all__ = ["FORMATS", "keychain_command"]
 
@@ -129,31 +130,19 @@ def postfix_main_cf(req: ExportRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
+_SASL_PASSWD = LoginTable(
+    "Postfix", "sasl_passwd file", "a Postfix sasl_passwd line", ": ", trims_password=True
+)
+
+
 def postfix_sasl_passwd(req: ExportRequest) -> str:
-    if not req.username:
-        raise ValueNotRepresentable(
-            "This server takes no username, so Postfix needs no sasl_passwd file.", "username"
-        )
-    username = refuse_line_breaks(req.username, "username", "a Postfix lookup table")
-    if ":" in username or any(ch.isspace() for ch in username):
-        raise ValueNotRepresentable(
-            "The username contains ':' or a space, which a Postfix sasl_passwd line cannot hold.",
-            "username",
-        )
+    username, secret, notes = login_parts(req, _SASL_PASSWD)
     lines = [
         "# /etc/postfix/sasl_passwd, made by smtpwizard. Then: chmod 600 /etc/postfix/sasl_passwd",
         "#   && postmap /etc/postfix/sasl_passwd && postfix reload",
+        *notes,
+        f"{_relayhost(req)} {username}:{secret}",
     ]
-    if req.password is None:
-        lines.append("# Type the password right after the ':' at the end of the next line.")
-        secret = ""
-    else:
-        secret = refuse_line_breaks(req.password, "password", "a Postfix lookup table")
-        if secret != secret.strip():
-            raise ValueNotRepresentable(
-                "The password starts or ends with a space, which Postfix would drop.", "password"
-            )
-    lines.append(f"{_relayhost(req)} {username}:{secret}")
     return "\n".join(lines) + "\n"
 
 
