@@ -34,9 +34,8 @@ def login_parts(req: ExportRequest, table: LoginTable) -> tuple[str, str, list[s
     if " " in table.refused_in_username and any(char.isspace() for char in username):
         bad.append(" ")
     if bad:
-        names = " or ".join(
-            "a space" if char == " " else f"'{char}'" for char in dict.fromkeys(bad)
-        )
+        refused = table.refused_in_username  # say all it cannot hold, not only what was found
+        names = " or ".join("a space" if char == " " else f"'{char}'" for char in refused)
         raise ValueNotRepresentable(
             f"The username contains {names}, which {table.syntax} cannot hold.", "username"
         )
