@@ -3,6 +3,7 @@ Apple's profile keys, Outlook's Autodiscover and PRF, php -l, postconf and postm
 
 from __future__ import annotations
 
+import dataclasses
 import plistlib
 import shutil
 import subprocess
@@ -162,3 +163,23 @@ def test_postmap_builds_the_sasl_table_postfix_looks_up(tmp_path: Path) -> None:
     relayhost = run(["postconf", "-c", str(tmp_path), "-h", "relayhost"]).strip()
     found = run(["postmap", "-c", str(tmp_path), "-q", relayhost, f"hash:{table}"])
     assert found == "anna@example.com:s3 cr:et\n"
+
+
+@pytest.mark.consumer
+def test_postconf_reads_a_pinned_ipv6_relayhost(tmp_path: Path) -> None:
+    """An IP relayhost is only written with a pinned certificate (a name check could never
+    pass); Postfix's own parser takes the [ipv6:...] literal and the fingerprint settings."""
+    require("postconf")
+    settings, account = VARIANTS["starttls-imap"]
+    pinned = dataclasses.replace(settings, host="2001:db8::25", trusted_fingerprint="ab" * 32)
+    shutil.copy("/etc/postfix/master.cf", tmp_path)
+    (tmp_path / "main.cf").write_bytes(render_export("postfix-main-cf", pinned, account).data)
+    settle(tmp_path / "main.cf")
+    proc = subprocess.run(
+        ["postconf", "-c", str(tmp_path), "-h", "relayhost", "smtp_tls_security_level"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.split() == ["[ipv6:2001:db8::25]:587", "fingerprint"]
