@@ -81,6 +81,12 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         help="thunderbird-userjs: the profile folder whose outgoing servers to keep (read only; "
         "default: Thunderbird's default profile on this computer, if any)",
     )
+    source.add_argument(
+        "--thunderbird-identity",
+        metavar="ID_OR_ADDRESS",
+        help="thunderbird-userjs: also switch this identity (id1, or its address) to the new "
+        "server; without it no identity is changed",
+    )
     source.add_argument("--trust-fingerprint", metavar="SHA256", help=argparse.SUPPRESS)
     source.add_argument("--allow-insecure-auth", action="store_true", help=argparse.SUPPRESS)
     incoming = parser.add_argument_group(
@@ -182,6 +188,7 @@ def _render(args: argparse.Namespace) -> ExportResult:
         password=password,
         checked_on=checked_on,
         thunderbird_profile=profile,
+        thunderbird_identity=args.thunderbird_identity,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree
 
-from smtpwizard.core.exporters import render_export
+from smtpwizard.core.exporters import ExportError, render_export
 from smtpwizard.core.exporters.thunderbird_prefs import default_profile, profile_smtp_servers
 from smtpwizard.core.settings import Security
 
@@ -130,3 +130,27 @@ def test_autodiscover_names_nobody() -> None:
         assert element not in text
     assert PERSON[0] not in text and PERSON[1] not in text
     assert "POST" in render_export("outlook-autodiscover", settings, account).how_to_use
+
+
+def test_user_js_switches_a_named_identity_only_when_asked(tmp_path: Path) -> None:
+    profile = _profile(tmp_path)
+    asked = render_export(
+        "thunderbird-userjs",
+        *sample(),
+        thunderbird_profile=profile,
+        thunderbird_identity="bob@work.example",  # by address: found as id2
+    )
+    (profile / "user.js").write_bytes(asked.data)
+    seen = _thunderbird_sees(profile)
+    assert seen["identities"] == {"id1": "smtp1", "id2": "smtpwizard"}
+    with pytest.raises(ExportError, match="this profile has id1, id2"):
+        render_export(
+            "thunderbird-userjs", *sample(), thunderbird_profile=profile, thunderbird_identity="id7"
+        )
+    with pytest.raises(ExportError, match="exactly one identity"):
+        render_export(
+            "thunderbird-userjs",
+            *sample(),
+            thunderbird_profile=profile,
+            thunderbird_identity="nobody@example.org",
+        )

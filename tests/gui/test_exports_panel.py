@@ -111,3 +111,36 @@ def test_the_save_dialog_starts_at_home_when_documents_is_missing(
     assert panel.default_save_folder() == tmp_path
     (tmp_path / "Documents").mkdir()
     assert panel.default_save_folder() == tmp_path / "Documents"
+
+
+def test_thunderbird_identity_is_switched_only_when_ticked(qtbot, tmp_path, monkeypatch) -> None:
+    """The person's own Thunderbird profile (read only) has an identity for this address."""
+    root = tmp_path / ".thunderbird"
+    profile = root / "p.default-release"
+    profile.mkdir(parents=True)
+    prefs = (
+        'user_pref("mail.identity.id1.useremail", "anna@example.com");\n'
+        'user_pref("mail.identity.id1.smtpServer", "smtp1");\n'
+        'user_pref("mail.smtpservers", "smtp1");\n'
+    )
+    (profile / "prefs.js").write_text(prefs)
+    (root / "profiles.ini").write_text("[Install1]\nDefault=p.default-release\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    state = WizardState(name="Anna", email="anna@example.com")
+    state.settings = ServerSettings("smtp.example.com", 587, Security.STARTTLS, "anna@example.com")
+    widget = ExportsPanel()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_account(state)
+    widget.select("thunderbird-userjs")
+    assert widget.tb_identity.isVisible() and not widget.tb_identity.isChecked()
+    text = widget.preview.toPlainText()
+    assert 'user_pref("mail.smtpservers", "smtp1,smtpwizard");' in text
+    assert "mail.identity" not in text
+    widget.tb_identity.setChecked(True)
+    assert (
+        'user_pref("mail.identity.id1.smtpServer", "smtpwizard");' in widget.preview.toPlainText()
+    )
+    widget.select("apple-mobileconfig")
+    assert not widget.tb_identity.isVisible()
+    assert (profile / "prefs.js").read_text() == prefs  # never written

@@ -103,6 +103,8 @@ class ExportRequest:
     # The outgoing-server keys a Thunderbird profile already lists (mail.smtpservers), when
     # known: user.js must keep them or the identities using them lose their server.
     thunderbird_servers: tuple[str, ...] | None = None
+    # Only when asked: the identity (mail.identity.KEY) to switch to the new server.
+    thunderbird_identity: str | None = None
 
     @property
     def host(self) -> str:

@@ -91,11 +91,17 @@ def thunderbird_user_js(req: ExportRequest) -> str:
     if req.username:
         prefs.append((prefix + "username", req.username))
     prefs.append((prefix + "description", description))
+    switched = (
+        "one identity, as asked, is switched to it (the last line)"
+        if req.thunderbird_identity
+        else "no account is switched to it"
+    )
     lines = [
         f"// Thunderbird outgoing (SMTP) server, made by smtpwizard; checked: {req.checked_text}.",
         "// It ADDS a server: the servers already there and the accounts using them stay as",
-        "// they are, and no account is switched to it. Thunderbird asks for the password at",
-        "// the first send and keeps it in its own password manager.",
+        f"// they are; {switched}.",
+        "// Thunderbird asks for the password at the first send and keeps it in its own",
+        "// password manager.",
     ]
     existing = req.thunderbird_servers
     if existing is not None:
@@ -112,6 +118,8 @@ def thunderbird_user_js(req: ExportRequest) -> str:
             "// open Settings > General > Config Editor, search mail.smtpservers and add",
             f"// ,{TB_SERVER_KEY} at the end of its value (keep what is there).",
         ]
+    if req.thunderbird_identity:
+        prefs.append((f"mail.identity.{req.thunderbird_identity}.smtpServer", TB_SERVER_KEY))
     for name, value in prefs:
         literal = str(value) if isinstance(value, int) else js_string(value)
         lines.append(f"user_pref({js_string(name)}, {literal});")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -34,7 +35,7 @@ from .base import (
     UnknownFormat,
     ValueNotRepresentable,
 )
-from .thunderbird_prefs import profile_smtp_servers
+from .thunderbird_prefs import profile_identities, profile_smtp_servers
 
 __all__ = ["FORMATS", "get_format", "render_export", "write_export"]
 
@@ -91,10 +92,12 @@ def render_export(
     keychain_key: str | None = None,
     checked_on: dt.date | None = None,
     thunderbird_profile: str | os.PathLike[str] | None = None,
+    thunderbird_identity: str | None = None,
 ) -> ExportResult:
     """Make one export. The password is written only with include_password=True (and then it
     must be given); otherwise it is ignored and the format's safer way is used.
-    thunderbird_profile: a profile folder whose outgoing servers user.js must keep (read only)."""
+    thunderbird_profile: a profile folder whose outgoing servers user.js must keep (read only).
+    thunderbird_identity: only when asked, the identity key (id1) or its address to switch."""
     fmt = get_format(format_id)
     if fmt.needs_incoming and account.incoming is None:
         raise IncomingServerMissing(
@@ -126,9 +129,34 @@ def render_export(
             profile_smtp_servers(Path(thunderbird_profile)) if thunderbird_profile else None
         ),
     )
+    if thunderbird_identity:
+        request = dataclasses.replace(
+            request, thunderbird_identity=_identity_key(thunderbird_identity, thunderbird_profile)
+        )
     rendered = fmt.render(request)
     data = rendered.encode("utf-8") if isinstance(rendered, str) else rendered
     return ExportResult(fmt, fmt.file_name_for(request), data, include_password)
+
+
+def _identity_key(wanted: str, profile: str | os.PathLike[str] | None) -> str:
+    """An identity key as Thunderbird names them (id1), or an address found in the profile."""
+    identities = profile_identities(Path(profile)) if profile else {}
+    if "@" in wanted:
+        keys = [key for key, email in identities.items() if email.lower() == wanted.lower()]
+        if len(keys) != 1:
+            where = "the Thunderbird profile" if profile else "a Thunderbird profile (none given)"
+            raise ExportError(
+                f"{wanted} is not the address of exactly one identity in {where}.",
+                "thunderbird_identity",
+            )
+        return keys[0]
+    if not re.fullmatch(r"[A-Za-z0-9_]+", wanted) or (profile and wanted not in identities):
+        raise ExportError(
+            f"There is no Thunderbird identity called {wanted!r}"
+            + (f"; this profile has {', '.join(identities) or 'none'}." if profile else "."),
+            "thunderbird_identity",
+        )
+    return wanted
 
 
 def write_export(result: ExportResult, path: str | os.PathLike[str]) -> Path:

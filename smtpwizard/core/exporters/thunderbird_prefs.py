@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["default_profile", "profile_smtp_servers"]
+__all__ = ["default_profile", "profile_identities", "profile_smtp_servers"]
 
 # user_pref("mail.smtpservers", "smtp1,smtp2"); as Thunderbird writes it (JSON-compatible string).
 _PREF = re.compile(r'^\s*user_pref\(\s*"mail\.smtpservers"\s*,\s*("(?:[^"\\]|\\.)*")\s*\)\s*;')
@@ -95,4 +95,24 @@ def profile_smtp_servers(profile: Path) -> tuple[str, ...] | None:
             if match:
                 value = json.loads(match.group(1))
                 found = tuple(key for key in value.split(",") if key)
+    return found
+
+
+_IDENTITY = re.compile(
+    r'^\s*user_pref\(\s*"mail\.identity\.([A-Za-z0-9_]+)\.useremail"\s*,\s*("(?:[^"\\]|\\.)*")\s*\)'
+)
+
+
+def profile_identities(profile: Path) -> dict[str, str]:
+    """The profile's identities (mail.identity.idN.useremail), key -> address; {} if unreadable."""
+    found: dict[str, str] = {}
+    for name in ("prefs.js", "user.js"):
+        try:
+            text = (profile / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            match = _IDENTITY.match(line)
+            if match:
+                found[match.group(1)] = json.loads(match.group(2))
     return found

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...core.exporters.base import ExportError, ExportFormat, ExportResult
 from ...core.exporters.registry import FORMATS, render_export, write_export
-from ...core.exporters.thunderbird_prefs import default_profile
+from ...core.exporters.thunderbird_prefs import default_profile, profile_identities
 from ...core.settings import Account
 from ..state import WizardState
 from ..theme import colours, hint_label, wrap_label
@@ -79,6 +79,12 @@ class ExportsPanel(QWidget):
         self.include_password = QCheckBox("Include my &password in the file")
         self.include_password.setAccessibleName("Include the password in the file")
         self.include_password.toggled.connect(self._password_toggled)
+        # Only for Thunderbird's user.js, and only when the profile has this address: switching
+        # an identity's server is asked for, never done by default.
+        self.tb_identity = QCheckBox()
+        self.tb_identity.toggled.connect(self._render)
+        self.tb_identity.hide()
+        self._tb_identity_key: str | None = None
         self.password_warning = wrap_label()
         self.password_warning.setStyleSheet(f"color: {colours()['fail']};")
         self.password_warning.hide()
@@ -108,6 +114,11 @@ class ExportsPanel(QWidget):
         right_layout.addWidget(self.incoming)
         right_layout.addWidget(self.previews, 1)
         right_layout.addWidget(self.include_password)
+        # Its row is kept while hidden, so showing it for user.js moves nothing.
+        policy = self.tb_identity.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.tb_identity.setSizePolicy(policy)
+        right_layout.addWidget(self.tb_identity)
         right_layout.addWidget(self.password_warning)
         right_layout.addWidget(self.problem)
         right_layout.addLayout(buttons)
@@ -129,6 +140,12 @@ class ExportsPanel(QWidget):
         self.incoming.set_defaults(state)
         # Read (never written): user.js then keeps the servers this person's profile has.
         self._thunderbird_profile = default_profile()
+        identities = (
+            profile_identities(self._thunderbird_profile) if self._thunderbird_profile else {}
+        )
+        keys = [k for k, email in identities.items() if email.lower() == state.email.lower()]
+        self._tb_identity_key = keys[0] if len(keys) == 1 else None
+        self.tb_identity.setText(f"Use it for {state.email} in &Thunderbird")
         self._render()
 
     def select(self, format_id: str) -> None:
@@ -156,6 +173,9 @@ class ExportsPanel(QWidget):
             else f"This file never holds a password. {fmt.sign_in_note}"
         )
         self.password_warning.hide()
+        with _blocked(self.tb_identity):
+            self.tb_identity.setChecked(False)
+        self.tb_identity.setVisible(fmt.id == "thunderbird-userjs" and bool(self._tb_identity_key))
         self.saved_note.setText("")
         self.open_folder.setEnabled(False)
         self._render()
@@ -189,6 +209,9 @@ class ExportsPanel(QWidget):
                 password=state.password if include else None,
                 checked_on=dt.date.today() if state.last_result and state.last_result.ok else None,
                 thunderbird_profile=self._thunderbird_profile,
+                thunderbird_identity=(
+                    self._tb_identity_key if self.tb_identity.isChecked() else None
+                ),
             )
         except ExportError as exc:
             self.problem.setText(exc.message)
