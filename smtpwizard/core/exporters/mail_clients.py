@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from ..net.resolve import is_ip
 from ..settings import Security
-from .base import Audience, ExportFormat, ExportRequest, ValueNotRepresentable
+from .base import Audience, ExportFormat, ExportRequest, Renderer, ValueNotRepresentable
 from .escaping import mailbox, muttrc_string, refuse_line_breaks
 
 __all__ = ["FORMATS"]
@@ -113,32 +113,33 @@ def s_nail(req: ExportRequest) -> str:
 
 _MUTT_HOW = (
     "Add these lines to {file} (create it if missing; chmod 600 when it holds the password), "
-    "then send a test: echo test | {cmd} -s 'Test' you@example.com. {cmd} asks for the "
+    "then send a test: echo test | {cmd} -s 'Test' you@example.com. {program} asks for the "
     "password at the first send."
 )
 
+
+def _mutt_format(program: str, file: str, version: str, render: Renderer) -> ExportFormat:
+    cmd = program.lower()
+    return ExportFormat(
+        id=cmd,
+        title=f"{program} ({cmd}rc)",
+        audience=Audience.MAIL_PROGRAM,
+        file_name=f"{cmd}rc-smtp",
+        how_to_use=_MUTT_HOW.format(file=file, cmd=cmd, program=program),
+        can_carry_password=True,
+        render=render,
+        sign_in_note=f"{program} asks for the password at the first send.",
+        for_version=version,
+    )
+
+
 FORMATS = (
-    ExportFormat(
-        id="neomutt",
-        title="NeoMutt (neomuttrc)",
-        audience=Audience.MAIL_PROGRAM,
-        file_name="neomuttrc-smtp",
-        how_to_use=_MUTT_HOW.format(file="~/.config/neomutt/neomuttrc", cmd="neomutt"),
-        can_carry_password=True,
-        render=neomutt,
-        sign_in_note="NeoMutt asks for the password at the first send.",
-        for_version="NeoMutt 2022.04 and later",
-    ),
-    ExportFormat(
-        id="mutt",
-        title="Mutt (muttrc)",
-        audience=Audience.MAIL_PROGRAM,
-        file_name="muttrc-smtp",
-        how_to_use=_MUTT_HOW.format(file="~/.muttrc", cmd="mutt"),
-        can_carry_password=True,
-        render=mutt,
-        sign_in_note="Mutt asks for the password at the first send.",
-        for_version="Mutt 2.x (built with SMTP support, as Debian's and Homebrew's are)",
+    _mutt_format("NeoMutt", "~/.config/neomutt/neomuttrc", "NeoMutt 2022.04 and later", neomutt),
+    _mutt_format(
+        "Mutt",
+        "~/.muttrc",
+        "Mutt 2.x (built with SMTP support, as Debian's and Homebrew's are)",
+        mutt,
     ),
     ExportFormat(
         id="s-nail",
