@@ -137,6 +137,8 @@ def _list_formats(as_json: bool) -> int:
                     "id": fmt.id,
                     "title": fmt.title,
                     "audience": fmt.audience.value,
+                    "where": fmt.where.value,
+                    "for_version": fmt.for_version,
                     "can_carry_password": fmt.can_carry_password,
                     "needs_incoming": fmt.needs_incoming,
                     "binary": fmt.binary,

@@ -59,6 +59,8 @@ def test_list_shows_every_format() -> None:
         "id": "msmtp",
         "title": "msmtp (~/.msmtprc)",
         "audience": "tool",
+        "where": "code or a server",
+        "for_version": "msmtp 1.8 and later",
         "can_carry_password": True,
         "needs_incoming": False,
         "binary": False,
