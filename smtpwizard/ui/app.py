@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ from .theme import apply_base_style
 
 if TYPE_CHECKING:
     import asyncio
+
+log = logging.getLogger(__name__)
 
 
 def make_app() -> QApplication:
@@ -100,8 +103,6 @@ def run_gui(
             wizard.add_later_pages()
         import asyncio
 
-        import qasync
-
         async def main() -> int:
             loop = asyncio.get_running_loop()
             loop.set_exception_handler(_route_to_excepthook)
@@ -121,7 +122,59 @@ def run_gui(
             code = await finished
             return 0 if code in (0, 1) else 1
 
-        return int(qasync.run(main()))
+        try:
+            return run_on_qt_loop(app, main)
+        finally:
+            _dispose(wizard)
+
+
+def run_on_qt_loop(app: QApplication, main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """asyncio.run on a qasync loop, except that the final clean-up has a deadline.
+
+    asyncio.run waits for every cancelled task without limit: one task that does not finish
+    its cancellation (a connection attempt the OS never answers) would keep the process alive
+    after the window closed. Here the tasks get CLEAN_UP_SECONDS, then the loop closes anyway.
+    """
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return int(loop.run_until_complete(main()))
+    finally:
+        try:
+            _finish_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+CLEAN_UP_SECONDS = 3.0
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio
+
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if not pending:
+        return
+    _done, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=CLEAN_UP_SECONDS))
+    for task in stuck:
+        log.warning("left behind at exit: %s", task.get_name())
+
+
+def _dispose(wizard: QObject) -> None:
+    """Delete the window while Python and Qt both still run, not in interpreter shutdown,
+    where PySide6 may destroy objects whose Python side is already gone."""
+    from PySide6.QtCore import QCoreApplication
+
+    wizard.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 class _PaintWatch(QObject):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QWizard
 
 from ..core.settings import Security
 from .page_ids import PageId
@@ -32,8 +32,9 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30
 
 
 async def settle() -> None:
+    # Awaiting lets qasync run Qt's events (layouts, paints). Never processEvents() here: it
+    # would run other tasks inside this one ("Cannot enter into task ...").
     for _ in range(3):
-        QApplication.processEvents()
         await asyncio.sleep(0.05)
 
 

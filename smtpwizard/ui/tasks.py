@@ -30,6 +30,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._task: asyncio.Task[Any] | None = None
+        self._ticket: object | None = None
 
     @property
     def running(self) -> bool:
@@ -40,14 +41,23 @@ class TaskRunner(QObject):
         import asyncio  # here, not at import time: the first page paints before asyncio loads
 
         self.cancel()
-        coroutine = make(self.progress.emit)
-        task = asyncio.ensure_future(coroutine)
+        ticket = object()
+        self._ticket = ticket
+
+        def report(event: Any) -> None:
+            # A cancelled task may still report on its way out; by then nobody listens, and
+            # the page it would update may already be gone.
+            if self._ticket is ticket:
+                self.progress.emit(event)
+
+        task = asyncio.ensure_future(make(report))
         self._task = task
         task.add_done_callback(self._done)
         self.running_changed.emit(True)
 
     def cancel(self) -> None:
         task, self._task = self._task, None
+        self._ticket = None
         if task is not None and not task.done():
             task.remove_done_callback(self._done)
             task.cancel()
