@@ -33,8 +33,9 @@ RECOMMENDED_PORTS: tuple[tuple[int, Security], ...] = (
     (25, Security.STARTTLS),
 )
 
-# "Try the alternatives for me": the seed's order without 25, which most networks block.
-ALTERNATIVE_PORTS = RECOMMENDED_PORTS[:3]
+# "Try other ports for me": all of the seed's ports. 25 comes last (many networks block it)
+# but it is tried: for some servers it is the only one open.
+ALTERNATIVE_PORTS = RECOMMENDED_PORTS
 
 PORT_GUIDANCE: dict[int, str] = {
     587: "587 with STARTTLS: the standard port for sending mail from an app. Try this first.",

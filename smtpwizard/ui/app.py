@@ -48,6 +48,7 @@ def app_icon() -> QIcon:
 def demo_environment(state: WizardState) -> Iterator[Any]:
     """Start the demo server and its autoconfig, and point the wizard's state at them."""
     from ..core.discovery import DiscoveryOptions, SourceKind
+    from ..core.settings import Security
     from ..lab.demo import start_demo
     from ..lab.demo_autoconfig import DemoAutoconfig
 
@@ -59,6 +60,12 @@ def demo_environment(state: WizardState) -> Iterator[Any]:
         state.name = "Demo User"
         state.password = demo.password
         state.ca_file = str(demo.ca_file)
+        state.demo = True
+        # "Try other ports" on the demo tries the demo's own two.
+        state.alternative_ports = (
+            (demo.starttls_port, Security.STARTTLS),
+            (demo.tls_port, Security.TLS),
+        )
         # Only the web sources, pointed at the demo's own HTTPS server: the demo domain has no
         # DNS, and the demo must never send a query to whatever resolver this machine uses.
         web_sources = frozenset(

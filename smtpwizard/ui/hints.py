@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..core.diagnosis import Diagnosis
 from ..core.discovery.providers import match_domain, match_smtp_host
 from .state import WizardState
 
@@ -25,3 +28,15 @@ def username_hint(state: WizardState) -> str:
     if provider is None and state.settings is not None:
         provider = match_smtp_host(state.settings.host)
     return provider.info.username_hint if provider else ""
+
+
+def shown_diagnosis(diagnosis: Diagnosis, *, demo: bool) -> Diagnosis:
+    """The diagnosis as the wizard shows it: the demo server delivers nothing, so it must not
+    promise that the test message arrives."""
+    if not demo or not diagnosis.ok:
+        return diagnosis
+    explanation = diagnosis.explanation.replace(
+        "it should arrive within a minute.",
+        "the demo server accepted it and keeps it: nothing is delivered.",
+    )
+    return replace(diagnosis, explanation=explanation)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
+from ..core.settings import (
+    ALTERNATIVE_PORTS,
+    IncomingServer,
+    ResolverConfig,
+    Security,
+    ServerSettings,
+)
 
 if TYPE_CHECKING:
     from ..core.check import CheckResult
@@ -15,7 +21,10 @@ if TYPE_CHECKING:
 class WizardState:
     name: str = ""
     email: str = ""
-    manual: bool = False  # the person chose "I know my server settings"
+    manual: bool = False  # the person chose "Enter settings myself"
+    # The short way: address and password on the first page, then nothing to click until the
+    # Done page unless something needs the person (a confirmation, a choice, a failure).
+    express: bool = False
     settings: ServerSettings | None = None
     settings_source: str = ""  # plain words: where the settings came from
     verified_by_probe: bool = False
@@ -34,5 +43,8 @@ class WizardState:
     password_saved: bool = False
     # Demo and testing: extra CA and name overrides for the checks.
     ca_file: str | None = None
+    demo: bool = False
+    # "Try other ports": the usual ones, or the demo server's own.
+    alternative_ports: tuple[tuple[int, Security], ...] = ALTERNATIVE_PORTS
     resolver: ResolverConfig = field(default_factory=ResolverConfig)
     discovery_options: object | None = None

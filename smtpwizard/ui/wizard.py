@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import contextlib
 
-from PySide6.QtCore import QByteArray, QSize
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QRect, QSize, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from ..core.app_state import load_app_state, save_app_state
@@ -14,6 +14,9 @@ from .page_ids import PageId
 from .pages.email_page import EmailPage
 from .state import WizardState
 from .tasks import TaskRunner
+
+DEFAULT_SIZE = QSize(760, 600)  # what a new window opens at (and the README shows)
+MINIMUM = QSize(640, 520)  # smaller only when the screen is
 
 
 class SetupWizard(QWizard):
@@ -28,7 +31,10 @@ class SetupWizard(QWizard):
         is on screen (add_later_pages): people see the window sooner."""
         super().__init__(parent)
         self.state = state or WizardState()
-        self.setWindowTitle("smtpwizard: set up sending email")
+        # Qt adds " — smtpwizard" (the application's display name) itself.
+        self.setWindowTitle(
+            "Set up sending email (demo)" if self.state.demo else "Set up sending email"
+        )
         self.setObjectName("smtpwizard")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -37,10 +43,17 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Cancel")
+        # Manual settings, one click away on every page before they are shown.
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Enter settings &myself")
+        manual = self.button(QWizard.WizardButton.CustomButton1)
+        manual.setToolTip("Type the server name, port and encryption from your provider yourself")
+        self.customButtonClicked.connect(self._custom_button)
+        self.currentIdChanged.connect(self._page_changed)
         self.pages: dict[PageId, QWizardPage] = {PageId.EMAIL: EmailPage()}
         self.setPage(int(PageId.EMAIL), self.pages[PageId.EMAIL])
         self.setStartId(int(PageId.EMAIL))
-        self.setMinimumSize(QSize(640, 520))
+        self.setMinimumSize(MINIMUM)
         self._restore_geometry()
         if not later_pages_after_show:
             self.add_later_pages()
@@ -65,6 +78,30 @@ class SetupWizard(QWizard):
             self.pages[page_id] = page
             self.setPage(int(page_id), page)
 
+    def _page_changed(self, page_id: int) -> None:
+        manual = self.button(QWizard.WizardButton.CustomButton1)
+        manual.setVisible(page_id not in (PageId.SERVER, PageId.DONE))
+        if page_id == PageId.EMAIL:
+            self.state.manual = False  # Next here is the short way again
+        page = self.currentPage()
+        put_focus = getattr(page, "put_focus", None)
+        if callable(put_focus):
+            QTimer.singleShot(0, put_focus)
+
+    def _custom_button(self, which: int) -> None:
+        if which == QWizard.WizardButton.CustomButton1.value:
+            self.enter_settings_myself()
+
+    def enter_settings_myself(self) -> None:
+        """Go to the Server page: back through the history to it, or to the page before it
+        and forward from there (what was found so far fills it in)."""
+        self.state.manual = True
+        self.state.express = False
+        while self.currentId() not in (PageId.EMAIL, PageId.FINDING, PageId.SERVER):
+            self.back()
+        if self.currentId() != PageId.SERVER:
+            self.next()
+
     def page_of(self, page_id: PageId) -> QWidget:
         return self.pages[page_id]
 
@@ -85,13 +122,37 @@ class SetupWizard(QWizard):
         self._save_geometry()
         super().closeEvent(event)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, its buttons included, on the screen it opens on: at 200%
+        a 1280x900 screen offers only 640x450 (minus panels) of room."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra = QSize(frame.width() - self.width(), frame.height() - self.height())
+        fits = QSize(room.width() - extra.width(), room.height() - extra.height())
+        self.setMinimumSize(MINIMUM.boundedTo(fits))
+        size = self.size().boundedTo(fits)
+        if size != self.size():
+            self.resize(size)
+        wanted = QRect(frame.topLeft(), size + extra)
+        x = min(max(wanted.left(), room.left()), room.right() + 1 - wanted.width())
+        y = min(max(wanted.top(), room.top()), room.bottom() + 1 - wanted.height())
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
+
     def _restore_geometry(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             geometry = load_app_state().get("window_geometry")
             if isinstance(geometry, str):
                 self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
                 return
-        self.resize(760, 600)
+        self.resize(DEFAULT_SIZE)
 
     def _save_geometry(self) -> None:
         with contextlib.suppress(OSError, ValueError):

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
 from smtpwizard.core.settings import Security
 from smtpwizard.ui.page_ids import PageId
 
 
-def fill_email(qtbot, wizard, email: str, *, manual: bool) -> None:
+def fill_email(qtbot, wizard, email: str, *, manual: bool, password: str = "") -> None:
+    """The first page as typed; then Enter (the short way) or "Enter settings myself"."""
     page = wizard.page_of(PageId.EMAIL)
     page.name.clear()
     qtbot.keyClicks(page.name, "Anna Lab")
     page.email.clear()
     qtbot.keyClicks(page.email, email)
-    (page.manual if manual else page.find_choice).setChecked(True)
-    wizard.next()
+    page.password.edit.clear()
+    if password:
+        qtbot.keyClicks(page.password.edit, password)
+    if manual:
+        click_enter_settings_myself(qtbot, wizard)
+    else:
+        qtbot.keyClick(page.email, Qt.Key.Key_Return)
+
+
+def click_enter_settings_myself(qtbot, wizard) -> None:
+    button = wizard.button(QWizard.WizardButton.CustomButton1)
+    assert button.isVisible() and button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def fill_server(qtbot, wizard, host: str, port: int, security: Security) -> None:

@@ -73,15 +73,6 @@ def test_every_control_has_an_accessible_name_or_a_label(wizard):
     assert missing == []
 
 
-def test_pages_have_mnemonics_for_their_main_fields(wizard):
-    email = wizard.page_of(PageId.EMAIL)
-    assert "&" in email.find_choice.text() and "&" in email.manual.text()
-    labels = [
-        w.text() for page in wizard.pages.values() for w in page.findChildren(QAbstractButton)
-    ]
-    assert sum("&" in text for text in labels) >= 10
-
-
 def test_tab_order_on_the_sign_in_page_follows_the_form(qtbot, wizard):
     page = wizard.page_of(PageId.SIGN_IN)
     chain = [page.needs_login, page.username, page.password.edit, page.password.toggle]

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.settings import Account
+from ..hints import shown_diagnosis
 from ..settings_text import settings_card_text, settings_lines
 from ..theme import hint_label, wrap_label
+from ..widgets.diagnosis_card import DiagnosisCard
 from .base import WizardPageBase
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ class DonePage(WizardPageBase):
         super().__init__()
         self.setTitle("Your email is ready to send")
         self.setSubTitle("These settings were tested and work. Use them in any mail program.")
+        self.verdict = DiagnosisCard()  # the test that proved them, in one card
+        self.verdict.setAccessibleName("Test result")
+        self.verdict.hide()
         self.summary = QFormLayout()
         summary_box = QGroupBox("Working settings")
         summary_box.setLayout(self.summary)
@@ -44,13 +49,20 @@ class DonePage(WizardPageBase):
         self.exports_layout.addWidget(
             hint_label("Ready-made files for mail programs, websites and developer tools.")
         )
-        self.scrolling(summary_box, row, self.exports_box)
+        self.scrolling(self.verdict, summary_box, row, self.exports_box)
         self._exports: ExportsPanel | None = None  # built when first shown: it imports a lot
 
     def initializePage(self) -> None:
         state = self.state
         settings = state.settings
         assert settings is not None
+        result = state.last_result
+        if result is not None and result.ok:
+            diagnosis = shown_diagnosis(result.diagnosis, demo=state.demo)
+            self.verdict.show_diagnosis(diagnosis, None, alternatives=False)
+            self.verdict.show()
+        else:
+            self.verdict.hide()
         while self.summary.rowCount():
             self.summary.removeRow(0)
         for label, value in settings_lines(

@@ -1,4 +1,4 @@
-"""Page 1: who you are, and whether we should find the settings for you."""
+"""Page 1: name, address and password together; Enter finds, probes and tests everything."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
 )
 
@@ -20,6 +19,7 @@ from ...core.errors import InputError
 from ..page_ids import PageId
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label
+from ..widgets.password_field import PasswordField
 from .base import WizardPageBase
 
 
@@ -28,8 +28,8 @@ class EmailPage(WizardPageBase):
         super().__init__()
         self.setTitle("Set up sending email")
         self.setSubTitle(
-            "Tell us your email address. We will find your provider's settings and test them "
-            "for real before you use them."
+            "Type your address and password, then press Enter: we find your provider's "
+            "settings, test them for real and show you the result."
         )
         self.name = QLineEdit()
         self.name.setPlaceholderText("Anna Example")
@@ -40,32 +40,23 @@ class EmailPage(WizardPageBase):
         self.email.setAccessibleName("Email address")
         self.email.setToolTip("The address you want to send email from")
         self.email_error = error_label()
-        self.find_choice = QRadioButton("&Find my settings for me (recommended)")
-        self.find_choice.setAccessibleName("Find my settings for me")
-        self.manual = QRadioButton("I &know my server settings and want to enter them myself")
-        self.manual.setAccessibleName("I know my server settings")
-        self.find_choice.setChecked(True)
+        self.password = PasswordField()
+        self.password_hint = hint_label(
+            "Needed now to test sending for real: we sign in and send you a short test "
+            "message. It goes only to your mail server, encrypted, and into your system's "
+            "keychain if you wish. Leave it empty to type it later."
+        )
         form = QFormLayout()
-        form.addRow("Your &name:", self.name)
+        form.addRow("&Your name:", self.name)
         form.addRow("&Email address:", self.email)
         form.addRow("", self.email_error)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addSpacing(12)
-        layout.addWidget(self.find_choice)
-        layout.addWidget(self.manual)
-        layout.addSpacing(12)
-        layout.addWidget(
-            hint_label(
-                "Your password is asked for later. It is only sent to your mail server, over an "
-                "encrypted connection, and kept in your system's keychain if you wish."
-            )
-        )
+        form.addRow("&Password:", self.password)
+        form.addRow("", self.password_hint)
         self.saved_box = QGroupBox("Or test settings you saved before")
         self.saved = QComboBox()
         self.saved.setAccessibleName("Saved settings")
         self.saved.setToolTip("Settings saved after an earlier successful test")
-        self.reopen = QPushButton("&Test these again")
+        self.reopen = QPushButton("Test these &again")
         self.reopen.setToolTip("Sign in and test the saved settings once more")
         self.reopen.clicked.connect(self.reopen_selected)
         self.saved_problem = error_label()
@@ -76,8 +67,7 @@ class EmailPage(WizardPageBase):
         saved_layout.addLayout(saved_row)
         saved_layout.addWidget(self.saved_problem)
         self.saved_box.hide()
-        layout.addWidget(self.saved_box)
-        layout.addStretch(1)
+        self.scrolling(form, self.saved_box)
         self.password_loader = TaskRunner(self)
         self.password_loader.succeeded.connect(self._password_loaded)
         self.password_loader.failed.connect(self._password_not_loaded)
@@ -85,9 +75,13 @@ class EmailPage(WizardPageBase):
         self.registerField("email*", self.email)
         self.email.textChanged.connect(self._clear_error)
         self.email.textEdited.connect(self._typed_new_address)
+        self.password.edit.textEdited.connect(self._password_typed)
         self.setTabOrder(self.name, self.email)
-        self.setTabOrder(self.email, self.find_choice)
-        self.setTabOrder(self.find_choice, self.manual)
+        self.setTabOrder(self.email, self.password.edit)
+        self.setTabOrder(self.password.edit, self.password.toggle)
+
+    def _password_typed(self, text: str) -> None:
+        self.state.password = text  # at once: Back and Next never bring an old one back
 
     def _typed_new_address(self) -> None:
         self._reopened = False
@@ -100,6 +94,7 @@ class EmailPage(WizardPageBase):
         if self.state.email and not self.email.text():
             self.email.setText(self.state.email)
             self.name.setText(self.state.name)
+        self.password.setText(self.state.password)
         # After the first paint: reading the saved profiles is not worth delaying the window.
         QTimer.singleShot(100, self.list_saved)
 
@@ -144,6 +139,8 @@ class EmailPage(WizardPageBase):
         state.profile_name = profile.name
         state.settings_source = "saved before"
         state.last_result = None
+        state.send_test_to = state.send_test_to or state.email
+        state.express = False
         self.email.setText(state.email)
         self.name.setText(state.name)
         self._reopened = True
@@ -156,15 +153,16 @@ class EmailPage(WizardPageBase):
 
     def _password_loaded(self, password: Any) -> None:
         self.state.password = password or ""
+        self.password.setText(self.state.password)
         self.reopen.setEnabled(True)
-        self.wiz().next()
+        self.wizard().next()
 
     def _password_not_loaded(self, exc: object) -> None:
         # Not fatal: the sign-in page asks for the password and says why it is empty.
         self.state.password = ""
         self.state.keychain_reason = getattr(exc, "message", str(exc))
         self.reopen.setEnabled(True)
-        self.wiz().next()
+        self.wizard().next()
 
     def validatePage(self) -> bool:
         from ...core.inputs import parse_display_name, parse_email
@@ -178,17 +176,22 @@ class EmailPage(WizardPageBase):
             (self.email if exc.field == "email" else self.name).setFocus()
             return False
         state = self.state
+        state.password = self.password.text()
         if self._reopened:
             state.name = name
             return True
         if address != state.email:
             state.settings = None
             state.last_result = None
+        if not state.send_test_to or state.send_test_to == state.email:
+            state.send_test_to = address  # the test message goes to you (as Sign-in proposes)
         state.email, state.name = address, name
-        state.manual = self.manual.isChecked()
+        # Enter on this page is the short way; "Enter settings myself" sets manual first.
+        state.express = not state.manual
         return True
 
     def nextId(self) -> int:
         if self._reopened:
-            return int(PageId.SIGN_IN)
-        return int(PageId.SERVER if self.manual.isChecked() else PageId.FINDING)
+            # Saved settings with their password from the keychain: straight to the test.
+            return int(PageId.TEST if self.state.password else PageId.SIGN_IN)
+        return int(PageId.SERVER if self.state.manual else PageId.FINDING)

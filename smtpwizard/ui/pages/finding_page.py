@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -11,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
 )
 
 from ...core.diagnosis.catalogue import SECURITY_WORDS
@@ -57,6 +57,7 @@ class FindingPage(WizardPageBase):
         self.result.setAccessibleName("What we found")
         self.notes = wrap_label(rich=True)
         self.confirm = QCheckBox("These settings look right to me: &use them")
+        self.confirm.setToolTip("Press Space to tick, then Enter to go on")
         self.confirm.setAccessibleName("Confirm the settings we found")
         self.confirm.toggled.connect(lambda _on: self.completeChanged.emit())
         self.stop = QPushButton("&Stop searching")
@@ -67,14 +68,10 @@ class FindingPage(WizardPageBase):
         buttons.addStretch(1)
         buttons.addWidget(self.stop)
         buttons.addWidget(self.retry)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.sources_box)
-        layout.addWidget(self.ports_box)
-        layout.addLayout(buttons)
-        layout.addWidget(self.result)
-        layout.addWidget(self.confirm)
-        layout.addWidget(self.notes)
-        layout.addStretch(1)
+        # What was found (and the confirmation it may need) first; the detail below.
+        self.scrolling(
+            self.result, self.confirm, buttons, self.notes, self.sources_box, self.ports_box
+        )
         self.runner = TaskRunner(self)
         self.runner.progress.connect(self._progress)
         self.runner.succeeded.connect(self._finished)
@@ -116,8 +113,26 @@ class FindingPage(WizardPageBase):
         return True
 
     def nextId(self) -> int:
-        # Always through the Server page: people see (and may adjust) what was found.
-        return int(PageId.SERVER)
+        # What was found is shown here; the Server page only when the person wants it or
+        # nothing usable was found. No password yet ("type it later"): the Sign-in page.
+        outcome = self.outcome
+        if self.state.manual or outcome is None or outcome.settings is None:
+            return int(PageId.SERVER)
+        return int(PageId.TEST if self.state.password else PageId.SIGN_IN)
+
+    def _go_on_by_itself(self) -> None:
+        """The short way: a trusted answer needs nobody, so the test starts at once."""
+        outcome = self.outcome
+        if (
+            self.state.express
+            and outcome is not None
+            and outcome.settings is not None
+            and outcome.trusted
+            and self.isVisible()
+            and self.wizard() is not None
+            and self.wizard().currentPage() is self
+        ):
+            self.wizard().next()
 
     # -- running -----------------------------------------------------------------------------
 
@@ -166,6 +181,7 @@ class FindingPage(WizardPageBase):
         )
 
     def _stop(self) -> None:
+        self.state.express = False  # the person took over
         self.runner.cancel()
         self.followup.cancel()
 
@@ -218,11 +234,25 @@ class FindingPage(WizardPageBase):
             "plaintext_only": ("!", "warn"),
             "failed": ("✗", "fail"),
         }.get(event.status.value, ("○", "muted"))
+        stopped = event.diagnosis is not None and event.diagnosis.code == "cancelled"
+        if symbol == "✗" and (stopped or self._found_working()):
+            symbol, colour = "–", "muted"  # stopped, or not needed: nothing is wrong
         mark.setText(symbol)
         mark.setStyleSheet(f"color: {palette[colour]}; font-weight: bold;")
         words.setText(port_words(event))
         if event.diagnosis is not None:
             words.setToolTip(event.diagnosis.explanation)
+
+    def _found_working(self) -> bool:
+        outcome = self.outcome
+        return outcome is not None and outcome.settings is not None and outcome.verified
+
+    def _calm_unused_ports(self) -> None:
+        palette = colours()
+        for mark, _title, _words in self._port_rows.values():
+            if mark.text() == "✗":
+                mark.setText("–")
+                mark.setStyleSheet(f"color: {palette['muted']}; font-weight: bold;")
 
     def _finished(self, outcome: Any) -> None:
         from ..search import SearchOutcome
@@ -250,12 +280,15 @@ class FindingPage(WizardPageBase):
                 f"Source: {outcome.source_words}."
             )
             self.confirm.setVisible(not outcome.trusted)
+            if outcome.verified:
+                self._calm_unused_ports()
         if outcome.notes:
             items = "".join(f"<li>{_escape(n)}</li>" for n in outcome.notes)
             name = outcome.provider_name or "your provider"
             self.notes.setText(f"<b>Good to know about {name}:</b><ul>{items}</ul>")
             self.notes.show()
         self.completeChanged.emit()
+        QTimer.singleShot(0, self._go_on_by_itself)
 
     def _failed(self, exc: object) -> None:
         from ..search import SearchOutcome
@@ -272,9 +305,24 @@ class FindingPage(WizardPageBase):
         self.completeChanged.emit()
 
     def _running_changed(self, running: bool) -> None:
-        self.stop.setEnabled(running)
+        had_focus = self.stop.hasFocus() or self.retry.hasFocus()
+        # Enable before disabling, and then put the focus where Return means "go on":
+        # otherwise Qt moves it to the next button in the chain, "< Back", without a ring.
         self.retry.setEnabled(not running)
+        self.stop.setEnabled(running)
         self.completeChanged.emit()
+        if running:
+            if had_focus:
+                self.stop.setFocus()
+        elif self.isVisible():
+            QTimer.singleShot(0, self._focus_after_search)
+
+    def _focus_after_search(self) -> None:
+        if self.confirm.isVisible() and not self.confirm.isChecked():
+            self.confirm.setFocus()
+            self.scroll_to(self.confirm)
+        else:
+            self.put_focus()
 
 
 def _escape(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox
 
 from ...core.errors import InputError
 from ...core.inputs import parse_host
@@ -48,18 +48,10 @@ class ServerPage(WizardPageBase):
         form.addRow("", self.host_error)
         form.addRow("&Port:", self.port)
         form.addRow("&Encryption:", self.security)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.source)
-        layout.addLayout(form)
-        layout.addWidget(self.guidance)
-        layout.addWidget(self.warning)
-        layout.addWidget(
-            hint_label(
-                "Ports: "
-                + "  •  ".join(PORT_GUIDANCE[p].split(":")[0] for p in (587, 465, 2525, 25))
-            )
+        ports = hint_label(
+            "Ports: " + "  •  ".join(PORT_GUIDANCE[p].split(":")[0] for p in (587, 465, 2525, 25))
         )
-        layout.addStretch(1)
+        self.scrolling(self.source, form, self.guidance, self.warning, ports)
         self.registerField("host*", self.host)
         self.host.editingFinished.connect(self._understand_paste)
         self.host.textChanged.connect(lambda: self.host_error.hide())
@@ -123,11 +115,7 @@ class ServerPage(WizardPageBase):
     def _update_help(self) -> None:
         port = self.port.value()
         security = self.current_security()
-        text = PORT_GUIDANCE.get(
-            port,
-            f"Port {port} is unusual for sending mail; check it with "
-            "your provider. 587 is the standard.",
-        )
+        text = PORT_GUIDANCE.get(port) or self._unusual_port_words(port)
         self.guidance.setText(text)
         if security is Security.NONE:
             self.warning.setText(
@@ -145,6 +133,19 @@ class ServerPage(WizardPageBase):
             self.warning.show()
         else:
             self.warning.hide()
+
+    def _unusual_port_words(self, port: int) -> str:
+        found = self.state.settings if self.wizard() is not None else None
+        if found is not None and found.port == port and self.state.settings_source:
+            tested = " and it answered when we tried it" if self.state.verified_by_probe else ""
+            return (
+                f"Port {port} is not one of the usual ports, but it is the one we found "
+                f"({self.state.settings_source}){tested}."
+            )
+        return (
+            f"Port {port} is unusual for sending mail; check it with your provider. "
+            "587 is the standard."
+        )
 
     def validatePage(self) -> bool:
         try:

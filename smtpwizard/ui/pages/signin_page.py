@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit
 
 from ...core.errors import InputError
 from ...core.inputs import parse_email, parse_username
@@ -19,7 +19,7 @@ class SignInPage(WizardPageBase):
         super().__init__()
         self.setTitle("Sign in to your mail server")
         self.setSubTitle("Most servers need your email address and password before they send mail.")
-        self.needs_login = QCheckBox("My server &needs a sign-in (almost all do)")
+        self.needs_login = QCheckBox("My server needs a sign-&in (almost all do)")
         self.needs_login.setChecked(True)
         self.needs_login.setAccessibleName("The server needs a sign-in")
         self.username = QLineEdit()
@@ -48,13 +48,10 @@ class SignInPage(WizardPageBase):
         form.addRow("", self.remember)
         form.addRow("", self.keychain_note)
         form.addRow(self.send_test, self.send_to)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.hints)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
+        self.scrolling(self.hints, form, self.error)
         self.needs_login.toggled.connect(self._login_toggled)
         self.send_test.toggled.connect(self.send_to.setEnabled)
+        self.password.edit.textEdited.connect(self._password_typed)
         self.keychain = TaskRunner(self)
         self.keychain.succeeded.connect(self._keychain_known)
         self.keychain.failed.connect(self._keychain_failed)
@@ -64,6 +61,10 @@ class SignInPage(WizardPageBase):
         self.setTabOrder(self.password.toggle, self.remember)
         self.setTabOrder(self.remember, self.send_test)
         self.setTabOrder(self.send_test, self.send_to)
+
+    def _password_typed(self, text: str) -> None:
+        # Kept at once: Back, then Next again, must never bring the old password back.
+        self.state.password = text
 
     def initializePage(self) -> None:
         from ..hints import provider_hints, username_hint
@@ -96,7 +97,8 @@ class SignInPage(WizardPageBase):
         self.remember.setChecked(status.available and self.state.remember_password)
         if status.available:
             self.keychain_note.setText(
-                f"Stored safely by your system ({status.backend_name}); never in a file."
+                "Kept safely in your system's keychain, never in a file, and only if the test "
+                "succeeds."
             )
         else:
             self.keychain_note.setText(status.reason)

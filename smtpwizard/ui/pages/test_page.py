@@ -1,4 +1,5 @@
-"""Page 5: the live test, its diagnosis, and the one-click fixes."""
+"""Page 5: the live test. The verdict first (what happened, what to do, the one-click fix);
+the steps as one line that opens up; a password box when signing in failed."""
 
 from __future__ import annotations
 
@@ -6,19 +7,29 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ...core.check import ProgressEvent, StepResult
 from ...core.diagnosis.catalogue import SECURITY_WORDS
-from ...core.settings import ALTERNATIVE_PORTS, ServerSettings
+from ...core.settings import ServerSettings
+from ..hints import shown_diagnosis
+from ..page_ids import PageId
 from ..tasks import TaskRunner
+from ..test_outcome import (
+    PASSWORD_PROBLEMS,
+    PORT_PROBLEMS,
+    got_further,
+    ports_words,
+    tried_words,
+)
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
+from ..widgets.password_field import PasswordField
 from ..widgets.step_list import StepList
 from .base import WizardPageBase
 
 if TYPE_CHECKING:
-    from ...core.check import CheckOptions
+    from ...core.check import CheckOptions, CheckResult
     from ...core.probe import ProbeResult
 
 
@@ -37,7 +48,19 @@ class TestPage(WizardPageBase):
         self.again = QPushButton("Test &again")
         self.cancel.clicked.connect(self.stop)
         self.again.clicked.connect(self.start_test)
+        self.password = PasswordField()
+        self.password.edit.textEdited.connect(self._password_typed)
+        self.password.edit.returnPressed.connect(self._retry_with_password)
+        self.password_label = QLabel("&Password:")
+        self.password_label.setBuddy(self.password.edit)
+        self.password_row = QWidget()
+        row = QHBoxLayout(self.password_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.password_label)
+        row.addWidget(self.password, 1)
+        self.password_row.hide()
         buttons = QHBoxLayout()
+        buttons.addWidget(self.password_row, 1)
         buttons.addWidget(self.elapsed, 1)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.again)
@@ -50,8 +73,9 @@ class TestPage(WizardPageBase):
         self.keychain_note.setAccessibleName("Keychain")
         self.keychain_note.hide()
         self.details = TechnicalDetails()
+        # The verdict first: visible without scrolling even in the smallest window.
         self.scrolling(
-            self.heading, self.steps, buttons, self.card, self.keychain_note, self.details
+            self.card, buttons, self.heading, self.steps, self.keychain_note, self.details
         )
         self.runner = TaskRunner(self)
         self.runner.progress.connect(self._progress)
@@ -67,17 +91,25 @@ class TestPage(WizardPageBase):
         self._timer.timeout.connect(self._tick)
         self._started = 0.0
         self._alternatives_used = False
-        # The seed's advice; tests map these onto the lab's ports.
-        self.alternative_ports = ALTERNATIVE_PORTS
+        self._before_alternatives: CheckResult | None = None
+        self._first_test = False  # the test started by arriving here (the short way)
+        self._advance_after_saving = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def initializePage(self) -> None:
         self._alternatives_used = False
+        self.password.setText(self.state.password)
+        self.password_row.hide()
         self.start_test()
+        self._first_test = True
 
     def cleanupPage(self) -> None:
+        self._advance_after_saving = False
         self.stop()
+
+    def nextId(self) -> int:
+        return int(PageId.DONE)
 
     def isComplete(self) -> bool:
         result = self.state.last_result
@@ -96,9 +128,19 @@ class TestPage(WizardPageBase):
             mail_from=state.email if state.send_test_to else None,
         )
 
+    def _password_typed(self, text: str) -> None:
+        self.state.password = text
+
+    def _retry_with_password(self) -> None:
+        if not self.runner.running and self.password.text():
+            self.start_test()
+
     def start_test(self) -> None:
         from ...core.check import planned_steps, run_check
 
+        self._first_test = False
+        self._advance_after_saving = False
+        self._before_alternatives = None
         settings = self.state.settings
         assert settings is not None
         self.state.last_result = None
@@ -113,6 +155,7 @@ class TestPage(WizardPageBase):
         )
         self.card.hide()
         self.keychain_note.hide()
+        self.password_row.hide()
         password = self.state.password or None
         options = self.options()
         self.runner.start(
@@ -127,15 +170,15 @@ class TestPage(WizardPageBase):
         settings = self.state.settings
         assert settings is not None
         self._alternatives_used = True
+        self._before_alternatives = self.state.last_result
         self.state.last_result = None
         self.card.hide()
-        self.heading.setText(
-            f"Trying the usual alternatives on {settings.host}: port 587 with STARTTLS, 465 with "
-            "SSL/TLS and 2525 with STARTTLS…"
-        )
+        self.password_row.hide()
+        ports = self.state.alternative_ports
+        self.heading.setText(f"Trying other ports on {settings.host}: {ports_words(ports)}…")
+        self.steps.show_steps([])  # the earlier test's steps belong to the earlier test
         password = self.state.password or None
         options = self.options()
-        ports = self.alternative_ports
         self.runner.start(
             lambda progress: try_alternatives(settings, password, options, progress, ports)
         )
@@ -175,28 +218,63 @@ class TestPage(WizardPageBase):
     def _finished(self, outcome: object) -> None:
         from ...core.check import CheckResult
 
+        first_test, self._first_test = self._first_test, False
         if isinstance(outcome, tuple):  # from the alternatives
             result, tried = outcome
+            earlier = self._before_alternatives
+            if earlier is not None and (result is None or not got_further(result, earlier)):
+                # A later attempt never hides a more accurate earlier diagnosis.
+                self._show_result(earlier)
+                self.card.show_note(tried_words(tried, result))
+                self.completeChanged.emit()
+                return
             if result is None:
                 self._show_alternatives_failed(tried)
                 return
             outcome = result
         assert isinstance(outcome, CheckResult)
-        result = outcome
+        self._show_result(outcome)
+        if outcome.ok:
+            self.state.settings = outcome.settings
+            self._remember_password()
+            if first_test and self.state.express:
+                self._go_to_done_when_saved()
+        self.completeChanged.emit()
+
+    def _show_result(self, result: CheckResult) -> None:
         self.state.last_result = result
         self.steps.show_steps(result.steps)
         self.elapsed.setText(f"Finished in {result.duration:.1f} s")
+        code = result.diagnosis.code
         self.card.show_diagnosis(
-            result.diagnosis,
+            shown_diagnosis(result.diagnosis, demo=self.state.demo),
             result.certificate_seen,
-            alternatives=not self._alternatives_used,
+            alternatives=not self._alternatives_used and code in PORT_PROBLEMS,
         )
+        ports = ports_words(self.state.alternative_ports)
+        self.card.alternatives.setToolTip(f"Test {ports}, and keep the first that works")
         self.card.show()
         self.details.set_lines(result.transcript)
-        if result.ok:
-            self.state.settings = result.settings
-            self._remember_password()
-        self.completeChanged.emit()
+        if code in PASSWORD_PROBLEMS:
+            self.password.setText(self.state.password)
+            self.password_row.show()
+            self.password.edit.selectAll()
+            self.password.setFocus()
+        self.scroll_area.verticalScrollBar().setValue(0)
+
+    def _go_to_done_when_saved(self) -> None:
+        """The short way ends on the Done page, once the keychain has the password (the
+        Done page says whether it does)."""
+        if self.saver.running:
+            self._advance_after_saving = True
+        else:
+            QTimer.singleShot(0, self._advance)
+
+    def _advance(self) -> None:
+        self._advance_after_saving = False
+        wizard = self.wizard()
+        if wizard is not None and wizard.currentPage() is self and self.isComplete():
+            wizard.next()
 
     def _show_alternatives_failed(self, found: ProbeResult) -> None:
         from ...core.diagnosis import Diagnosis
@@ -225,9 +303,9 @@ class TestPage(WizardPageBase):
         self.completeChanged.emit()
 
     def _crashed(self, exc: object) -> None:
-        self.elapsed.setText("")
         from ...core.diagnosis import Diagnosis
 
+        self.elapsed.setText("")
         self.card.show_diagnosis(
             Diagnosis(
                 code="protocol_error",
@@ -242,12 +320,17 @@ class TestPage(WizardPageBase):
         self.completeChanged.emit()
 
     def _cancelled(self) -> None:
+        self._first_test = False
+        self.steps.mark_stopped()
         self.elapsed.setText("Stopped. Press “Test again” to start over.")
         self.completeChanged.emit()
 
     def _running_changed(self, running: bool) -> None:
+        had_focus = self.cancel.hasFocus()
+        self.again.setEnabled(not running)  # enabled first: focus never falls to "< Back"
         self.cancel.setEnabled(running)
-        self.again.setEnabled(not running)
+        if had_focus and not running:
+            self.again.setFocus()
         if running:
             self._started = time.monotonic()
             self._timer.start()
@@ -276,10 +359,17 @@ class TestPage(WizardPageBase):
         self.state.password_saved = True
         self.keychain_note.setText("Your password is saved in this computer's keychain.")
         self.keychain_note.show()
+        self._saving_over()
 
     def _not_saved(self, exc: object) -> None:
         self.state.password_saved = False
         title = getattr(exc, "title", "The password was not saved")
         message = getattr(exc, "message", str(exc))
-        self.keychain_note.setText(f"{title}. {message}")
+        self.state.keychain_reason = f"{title}. {message}"
+        self.keychain_note.setText(self.state.keychain_reason)
         self.keychain_note.show()
+        self._saving_over()
+
+    def _saving_over(self) -> None:
+        if self._advance_after_saving:
+            QTimer.singleShot(0, self._advance)

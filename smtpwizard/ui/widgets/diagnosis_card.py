@@ -112,22 +112,22 @@ class DiagnosisCard(QFrame):
         self.apply = QPushButton()
         self.apply.setAccessibleName("Apply the suggested fix and test again")
         self.apply.clicked.connect(self._apply)
-        self.alternatives = QPushButton("Try the &alternatives for me")
-        self.alternatives.setToolTip(
-            "Test port 587 with STARTTLS, 465 with SSL/TLS and 2525 with STARTTLS, and keep "
-            "the first one that works"
-        )
+        self.alternatives = QPushButton("Try &other ports for me")
         self.alternatives.clicked.connect(self.try_alternatives.emit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.apply)
         buttons.addWidget(self.alternatives)
         buttons.addStretch(1)
+        self.note = wrap_label(selectable=True)
+        self.note.setAccessibleName("What else we tried")
+        self.note.hide()
         self.certificate = CertificateBox()
         self.certificate.trust_requested.connect(self.trust_certificate.emit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.explanation)
         layout.addWidget(self.fix)
+        layout.addWidget(self.note)
         layout.addLayout(buttons)
         layout.addWidget(self.certificate)
 
@@ -145,13 +145,14 @@ class DiagnosisCard(QFrame):
             f"border: 1px solid {palette['border_ok' if ok else 'border']}; border-radius: 6px; }}"
         )
         self.title.setText(("✓ " if ok else "✗ ") + diagnosis.title)
+        self.note.hide()
         self.explanation.setText(diagnosis.explanation)
         self.fix.setText(("" if ok else "What to do: ") + diagnosis.fix)
         suggestion = diagnosis.suggestion or {}
         plain = {k: v for k, v in suggestion.items() if k != "trusted_fingerprint"}
         self._suggestion = plain or None
         if plain and not diagnosis.needs_consent:
-            self.apply.setText(f"Change the {suggestion_words(plain)} and &test again")
+            self.apply.setText(f"&Fix it: change the {suggestion_words(plain)} and test again")
             self.apply.show()
         else:
             self.apply.hide()
@@ -162,6 +163,10 @@ class DiagnosisCard(QFrame):
             self.certificate.show()
         else:
             self.certificate.hide()
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def _apply(self) -> None:
         if self._suggestion:

@@ -1,9 +1,10 @@
-"""The live list of check steps: a mark, the step in plain words, how long it took, a detail."""
+"""The check's steps: a one-line summary, and on request the full list (a mark, the step in
+plain words, how long it took, a detail)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ...core.check import StepResult, StepStatus
 from ..theme import colours
@@ -21,14 +22,54 @@ class StepList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Test steps")
-        self._grid = QGridLayout(self)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Test steps in short")
+        self.toggle = QToolButton()
+        self.toggle.setText("Show each st&ep")
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName("Show each step")
+        self.toggle.toggled.connect(self._toggled)
+        self.body = QWidget()
+        self.body.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.toggle)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.body)
+        self._steps: tuple[StepResult, ...] = ()
+        self._grid = QGridLayout(self.body)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setHorizontalSpacing(10)
         self._grid.setVerticalSpacing(2)
         self._grid.setColumnStretch(1, 1)
         self._rows: list[tuple[QLabel, QLabel, QLabel, QLabel]] = []
 
+    def _toggled(self, shown: bool) -> None:
+        self.body.setVisible(shown)
+        self.toggle.setText("Hide the st&eps" if shown else "Show each st&ep")
+
+    def steps(self) -> tuple[StepResult, ...]:
+        return self._steps
+
+    def mark_stopped(self) -> None:
+        """After Stop: what was under way is stopped, not failed."""
+        self.show_steps(
+            [
+                StepResult(s.name, StepStatus.SKIPPED, s.duration, "stopped")
+                if s.status in (StepStatus.RUNNING, StepStatus.PENDING)
+                else s
+                for s in self._steps
+            ]
+        )
+
     def show_steps(self, steps: tuple[StepResult, ...] | list[StepResult]) -> None:
+        self._steps = tuple(steps)
+        self.summary.setText(summary_words(self._steps))
+        self.toggle.setVisible(bool(steps))
         self._ensure_rows(len(steps))
         palette = colours()
         for row, step in enumerate(steps):
@@ -67,3 +108,23 @@ class StepList(QWidget):
         for row in range(count):
             for widget in self._rows[row][:3]:
                 widget.show()
+
+
+def summary_words(steps: tuple[StepResult, ...]) -> str:
+    """The steps in one line: how far the test got, and where it stopped."""
+    if not steps:
+        return ""
+    total = len(steps)
+    passed = sum(step.status is StepStatus.OK for step in steps)
+    for step in steps:
+        if step.status is StepStatus.FAILED:
+            return f"✗ {step.label}: failed ({passed} of {total} steps passed)"
+        if step.status is StepStatus.RUNNING:
+            return f"◐ {step.label}… (step {passed + 1} of {total})"
+    if passed == total:
+        return f"✓ All {total} steps passed"
+    if any(step.detail == "stopped" for step in steps):
+        return f"– Stopped ({passed} of {total} steps passed)"
+    if passed == 0:
+        return f"○ {total} steps to go"
+    return f"✓ {passed} of {total} steps passed"
