@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.diagnosis_catalogue import SECURITY_WORDS
+from ..core.check import StepStatus
+from ..core.diagnosis.catalogue import SECURITY_WORDS
 from ..core.settings import Security
-from ..core.steps import StepStatus
 
 if TYPE_CHECKING:
     from ..core.check import CheckResult
-    from ..core.probe_model import ProbeResult
+    from ..core.probe import ProbeResult
 
 # Failures another port can cure. Not sign-in, sender or message problems: a different port
 # reaches the same server, which would refuse the same password in the same way.
