@@ -9,6 +9,7 @@ from smtpwizard.core.settings import ALTERNATIVE_PORTS, Security
 from smtpwizard.ui.page_ids import PageId
 
 from .flows import fill_email, fill_server, fill_sign_in, wait_for_test
+from .layout_checks import clashes
 
 
 def focused():
@@ -80,6 +81,7 @@ def test_a_sign_in_failure_is_fixed_on_the_test_page_and_offers_no_other_ports(q
     assert result.diagnosis.code == "auth_failed"
     assert not page.card.alternatives.isVisible()  # a password is not a port problem
     assert page.password_row.isVisible() and page.again.isVisible()
+    assert clashes(wizard) == {}  # "&Password" among the card's and the page's letters
     qtbot.waitUntil(lambda: focused() is page.password.edit)  # the field to fix, selected
     qtbot.keyClicks(focused(), ep.password)  # replaces the selected wrong one
     press(qtbot, Qt.Key.Key_Return)

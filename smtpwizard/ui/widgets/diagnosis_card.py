@@ -179,7 +179,7 @@ class TechnicalDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.toggle = QToolButton()
-        self.toggle.setText("Show &technical details")
+        self.toggle.setText("Show technical &details")
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName("Show technical details")
         self.text = QPlainTextEdit()
@@ -203,7 +203,7 @@ class TechnicalDetails(QWidget):
 
     def _toggled(self, shown: bool) -> None:
         self.body.setVisible(shown)
-        self.toggle.setText("Hide &technical details" if shown else "Show &technical details")
+        self.toggle.setText("Hide technical &details" if shown else "Show technical &details")
 
     def set_lines(self, lines: list[str]) -> None:
         self.text.setPlainText("\n".join(lines))
