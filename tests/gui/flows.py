@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
@@ -63,3 +66,50 @@ def wait_for_test(qtbot, wizard, timeout: int = 30000):
         lambda: not page.runner.running and page.state.last_result is not None, timeout=timeout
     )
     return page, page.state.last_result
+
+
+def run_manual_test(qtbot, wizard, host: str, port: int, username: str, password: str):
+    """The manual way to the Test page (no test message); returns (page, result)."""
+    fill_email(qtbot, wizard, username, manual=True)
+    fill_server(qtbot, wizard, host, port, Security.STARTTLS)
+    fill_sign_in(qtbot, wizard, username, password, send_to=None)
+    return wait_for_test(qtbot, wizard)
+
+
+@contextlib.contextmanager
+def srv_only_domain(wizard, ep) -> Iterator[str]:
+    """A domain whose only record is an SRV pointing at ep (an untrusted source); its address."""
+    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
+    from smtpwizard.core.settings import ResolverConfig
+    from tests.discovery.servers import DnsServer, Zone
+
+    zone = Zone()
+    zone.add("_submission._tcp.srvonly.test", "SRV", f"0 0 {ep.port} localhost.")
+    zone.add("localhost", "A", ep.host)
+    with DnsServer(zone) as dns:
+        wizard.state.discovery_options = DiscoveryOptions(
+            dns_server=dns.address,
+            sources=frozenset({SourceKind.PROVIDER_TABLE, SourceKind.SRV}),
+            timeout=5.0,
+        )
+        wizard.state.resolver = ResolverConfig(dns_server=dns.address)
+        yield "anna@srvonly.test"
+
+
+@contextlib.contextmanager
+def silent_domain(wizard) -> Iterator[str]:
+    """A domain whose DNS answers never come: the search runs until it is stopped."""
+    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
+    from tests.discovery.servers import DnsServer, Zone
+
+    zone = Zone()
+    zone.silent.add("_submission._tcp.slow.test")
+    zone.silent.add("_submissions._tcp.slow.test")
+    with DnsServer(zone) as dns:
+        wizard.state.discovery_options = DiscoveryOptions(
+            dns_server=dns.address,
+            sources=frozenset({SourceKind.SRV}),
+            timeout=30.0,
+            dns_timeout=25.0,
+        )
+        yield "anna@slow.test"

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from smtpwizard.core.settings import ALTERNATIVE_PORTS, Security
 from smtpwizard.ui.page_ids import PageId
 
-from .flows import fill_email, fill_server, fill_sign_in, wait_for_test
+from .flows import fill_email, run_manual_test, silent_domain, srv_only_domain, wait_for_test
 from .layout_checks import clashes
 
 
@@ -21,22 +21,9 @@ def press(qtbot, key) -> None:
 
 
 def test_return_after_the_search_goes_forward_never_back(qtbot, wizard, lab):
-    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
-    from smtpwizard.core.settings import ResolverConfig
-    from tests.discovery.servers import DnsServer, Zone
-
     ep = lab.start("starttls_ok")
-    zone = Zone()
-    zone.add("_submission._tcp.srvonly.test", "SRV", f"0 0 {ep.port} localhost.")
-    zone.add("localhost", "A", ep.host)
-    with DnsServer(zone) as dns:
-        wizard.state.discovery_options = DiscoveryOptions(
-            dns_server=dns.address,
-            sources=frozenset({SourceKind.PROVIDER_TABLE, SourceKind.SRV}),
-            timeout=5.0,
-        )
-        wizard.state.resolver = ResolverConfig(dns_server=dns.address)
-        fill_email(qtbot, wizard, "anna@srvonly.test", manual=False, password="pw")
+    with srv_only_domain(wizard, ep) as address:
+        fill_email(qtbot, wizard, address, manual=False, password="pw")
         page = wizard.page_of(PageId.FINDING)
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDING and page.outcome is not None)
         # An untrusted source: the confirmation gets the focus, Space ticks it, Return goes on.
@@ -51,17 +38,8 @@ def test_return_after_the_search_goes_forward_never_back(qtbot, wizard, lab):
 
 
 def test_return_after_stopping_the_search_goes_to_the_settings(qtbot, wizard, lab):
-    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
-    from tests.discovery.servers import DnsServer, Zone
-
-    zone = Zone()
-    zone.silent.add("_submission._tcp.slow.test")
-    zone.silent.add("_submissions._tcp.slow.test")
-    with DnsServer(zone) as dns:
-        wizard.state.discovery_options = DiscoveryOptions(
-            dns_server=dns.address, sources=frozenset({SourceKind.SRV}), timeout=30.0
-        )
-        fill_email(qtbot, wizard, "anna@slow.test", manual=False, password="pw")
+    with silent_domain(wizard) as address:
+        fill_email(qtbot, wizard, address, manual=False, password="pw")
         page = wizard.page_of(PageId.FINDING)
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDING and page.runner.running)
         page.stop.setFocus()
@@ -74,10 +52,7 @@ def test_return_after_stopping_the_search_goes_to_the_settings(qtbot, wizard, la
 
 def test_a_sign_in_failure_is_fixed_on_the_test_page_and_offers_no_other_ports(qtbot, wizard, lab):
     ep = lab.start("starttls_ok")
-    fill_email(qtbot, wizard, ep.username, manual=True)
-    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
-    fill_sign_in(qtbot, wizard, ep.username, "not-the-password", send_to=None)
-    page, result = wait_for_test(qtbot, wizard)
+    page, result = run_manual_test(qtbot, wizard, ep.host, ep.port, ep.username, "not-the-password")
     assert result.diagnosis.code == "auth_failed"
     assert not page.card.alternatives.isVisible()  # a password is not a port problem
     assert page.password_row.isVisible() and page.again.isVisible()
@@ -96,10 +71,7 @@ def test_a_sign_in_failure_is_fixed_on_the_test_page_and_offers_no_other_ports(q
 
 def test_a_corrected_password_is_not_reverted_by_back_and_next(qtbot, wizard, lab):
     ep = lab.start("starttls_ok")
-    fill_email(qtbot, wizard, ep.username, manual=True)
-    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
-    fill_sign_in(qtbot, wizard, ep.username, "wrong", send_to=None)
-    wait_for_test(qtbot, wizard)
+    run_manual_test(qtbot, wizard, ep.host, ep.port, ep.username, "wrong")
     back = wizard.button(QWizard.WizardButton.BackButton)
     qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
     signin = wizard.page_of(PageId.SIGN_IN)
@@ -120,10 +92,7 @@ def test_a_corrected_password_is_not_reverted_by_back_and_next(qtbot, wizard, la
 def test_other_ports_never_hide_the_earlier_diagnosis(qtbot, wizard, lab):
     closed = lab.start("closed", host="127.0.0.5")
     silent = lab.start("silent", host="127.0.0.5")
-    fill_email(qtbot, wizard, "anna@lab.test", manual=True)
-    fill_server(qtbot, wizard, closed.host, closed.port, Security.STARTTLS)
-    fill_sign_in(qtbot, wizard, "anna@lab.test", "pw", send_to=None)
-    page, result = wait_for_test(qtbot, wizard)
+    page, result = run_manual_test(qtbot, wizard, closed.host, closed.port, "anna@lab.test", "pw")
     title = page.card.title.text()
     assert result.diagnosis.code == "connection_refused"
     page.state.alternative_ports = ((silent.port, Security.TLS),)

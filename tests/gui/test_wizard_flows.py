@@ -10,7 +10,14 @@ from PySide6.QtWidgets import QWizard
 from smtpwizard.core.settings import Security
 from smtpwizard.ui.page_ids import PageId
 
-from .flows import fill_email, fill_server, fill_sign_in, wait_for_test
+from .flows import (
+    fill_email,
+    fill_server,
+    fill_sign_in,
+    silent_domain,
+    srv_only_domain,
+    wait_for_test,
+)
 
 
 def test_success_path_saves_a_profile_without_the_password(qtbot, wizard, lab, isolated_config):
@@ -151,22 +158,9 @@ def test_when_no_alternative_works_the_card_says_what_was_tried(qtbot, wizard, l
 
 
 def test_settings_from_an_untrusted_source_must_be_confirmed(qtbot, wizard, lab):
-    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
-    from smtpwizard.core.settings import ResolverConfig
-    from tests.discovery.servers import DnsServer, Zone
-
     ep = lab.start("starttls_ok")
-    zone = Zone()
-    zone.add("_submission._tcp.srvonly.test", "SRV", f"0 0 {ep.port} localhost.")
-    zone.add("localhost", "A", ep.host)
-    with DnsServer(zone) as dns:
-        wizard.state.discovery_options = DiscoveryOptions(
-            dns_server=dns.address,
-            sources=frozenset({SourceKind.PROVIDER_TABLE, SourceKind.SRV}),
-            timeout=5.0,
-        )
-        wizard.state.resolver = ResolverConfig(dns_server=dns.address)
-        fill_email(qtbot, wizard, "anna@srvonly.test", manual=False)
+    with srv_only_domain(wizard, ep) as address:
+        fill_email(qtbot, wizard, address, manual=False)
         page = wizard.page_of(PageId.FINDING)
         qtbot.waitUntil(
             lambda: wizard.currentId() == PageId.FINDING and page.outcome is not None,
@@ -189,20 +183,8 @@ def test_settings_from_an_untrusted_source_must_be_confirmed(qtbot, wizard, lab)
 
 
 def test_the_search_can_be_stopped_and_the_settings_entered_by_hand(qtbot, wizard, lab):
-    from smtpwizard.core.discovery import DiscoveryOptions, SourceKind
-    from tests.discovery.servers import DnsServer, Zone
-
-    zone = Zone()
-    zone.silent.add("_submission._tcp.slow.test")  # a DNS answer that never comes
-    zone.silent.add("_submissions._tcp.slow.test")
-    with DnsServer(zone) as dns:
-        wizard.state.discovery_options = DiscoveryOptions(
-            dns_server=dns.address,
-            sources=frozenset({SourceKind.SRV}),
-            timeout=30.0,
-            dns_timeout=25.0,
-        )
-        fill_email(qtbot, wizard, "anna@slow.test", manual=False)
+    with silent_domain(wizard) as address:
+        fill_email(qtbot, wizard, address, manual=False)
         page = wizard.page_of(PageId.FINDING)
         qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDING and page.runner.running)
         assert page.stop.isEnabled()

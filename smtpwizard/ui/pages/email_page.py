@@ -51,7 +51,7 @@ class EmailPage(WizardPageBase):
         form.addRow("&Email address:", self.email)
         form.addRow("", self.email_error)
         form.addRow("&Password:", self.password)
-        form.addRow("", self.password_hint)
+        form.addRow(self.password_hint)
         self.saved_box = QGroupBox("Or test settings you saved before")
         self.saved = QComboBox()
         self.saved.setAccessibleName("Saved settings")
