@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 from ..core.diagnosis import Diagnosis
@@ -40,3 +41,13 @@ def shown_diagnosis(diagnosis: Diagnosis, *, demo: bool) -> Diagnosis:
         "the demo server accepted it and keeps it: nothing is delivered.",
     )
     return replace(diagnosis, explanation=explanation)
+
+
+def notes_html(name: str, notes: tuple[str, ...]) -> str:
+    """'Good to know about <provider>:' and the notes as a list, escaped for a rich-text label
+    (the notes come from our table or from a provider's document)."""
+    if not notes:
+        return ""
+    heading = f"<b>Good to know about {html.escape(name)}:</b>" if name else "<b>Good to know:</b>"
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f"{heading}<ul style='margin-left:-20px'>{items}</ul>"

@@ -74,6 +74,13 @@ def test_launch_to_a_verified_result_takes_typing_and_one_enter(qtbot, qloop, is
         finally:
             QApplication.instance().removeEventFilter(counter)
         assert (counter.clicks, counter.enters) == (0, 1)
+        # The window says it is the demo, once, and the title does not repeat the app's name.
+        assert wizard.windowTitle() == "Set up sending email (demo)"
+        assert wizard.page_of(PageId.DONE).demo_banner.isVisible()
+        # Ports not needed after the success are not shown as failures (no red crosses).
+        finding = wizard.page_of(PageId.FINDING)
+        marks = [row[0].text() for row in finding._port_rows.values()]
+        assert "✓" in marks and "✗" not in marks, marks
         result = wizard.state.last_result
         assert result is not None and result.ok, result
         # Nothing was skipped: found, probed, signed in and a test message sent.

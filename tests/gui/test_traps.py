@@ -108,3 +108,23 @@ def test_other_ports_never_hide_the_earlier_diagnosis(qtbot, wizard, lab):
 
 def test_the_usual_ports_tried_include_25():
     assert [port for port, _ in ALTERNATIVE_PORTS] == [587, 465, 2525, 25]
+
+
+def test_a_found_and_tested_port_is_not_called_unusual(qtbot, wizard):
+    from smtpwizard.core.settings import ServerSettings
+
+    from .flows import click_enter_settings_myself
+
+    state = wizard.state
+    state.email = "anna@example.com"
+    state.settings = ServerSettings("mail.example.com", 2587, Security.STARTTLS)
+    state.settings_source, state.verified_by_probe = "published by your provider", True
+    page = wizard.page_of(PageId.EMAIL)
+    qtbot.keyClicks(page.email, state.email)
+    click_enter_settings_myself(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SERVER)
+    guidance = wizard.page_of(PageId.SERVER).guidance.text()
+    assert "the one we found (published by your provider)" in guidance
+    assert "check it with your provider" not in guidance
+    wizard.page_of(PageId.SERVER).port.setValue(2600)  # a port the person typed
+    assert "check it with your provider" in wizard.page_of(PageId.SERVER).guidance.text()

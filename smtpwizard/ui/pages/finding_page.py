@@ -283,9 +283,9 @@ class FindingPage(WizardPageBase):
             if outcome.verified:
                 self._calm_unused_ports()
         if outcome.notes:
-            items = "".join(f"<li>{_escape(n)}</li>" for n in outcome.notes)
-            name = outcome.provider_name or "your provider"
-            self.notes.setText(f"<b>Good to know about {name}:</b><ul>{items}</ul>")
+            from ..hints import notes_html
+
+            self.notes.setText(notes_html(outcome.provider_name or "your provider", outcome.notes))
             self.notes.show()
         self.completeChanged.emit()
         QTimer.singleShot(0, self._go_on_by_itself)
@@ -323,7 +323,3 @@ class FindingPage(WizardPageBase):
             self.scroll_to(self.confirm)
         else:
             self.put_focus()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -37,7 +37,7 @@ class SignInPage(WizardPageBase):
         self.send_to.setAccessibleName("Test message recipient")
         self.send_to.setToolTip("Where the short test message goes; your own address is best")
         self.error = error_label()
-        self.hints = wrap_label()
+        self.hints = wrap_label(rich=True)
         self.hints.setObjectName("providerHints")
         self.hints.setAccessibleName("Advice for your provider")
         form = QFormLayout()
@@ -67,7 +67,7 @@ class SignInPage(WizardPageBase):
         self.state.password = text
 
     def initializePage(self) -> None:
-        from ..hints import provider_hints, username_hint
+        from ..hints import notes_html, provider_hints, username_hint
 
         state = self.state
         settings = state.settings
@@ -75,14 +75,8 @@ class SignInPage(WizardPageBase):
         self.password.setText(state.password)
         self.send_to.setText(state.send_test_to or state.email)
         name, notes = provider_hints(state)
-        if notes:
-            heading = f"<b>Good to know about {name}:</b>" if name else "<b>Good to know:</b>"
-            items = "".join(f"<li>{_escape(note)}</li>" for note in notes)
-            self.hints.setTextFormat(self.hints.textFormat().RichText)
-            self.hints.setText(f"{heading}<ul style='margin-left:-20px'>{items}</ul>")
-            self.hints.show()
-        else:
-            self.hints.hide()
+        self.hints.setText(notes_html(name, notes))
+        self.hints.setVisible(bool(notes))
         hint = username_hint(state)
         self.username_hint.setText(hint or "Usually your full email address.")
         self.remember.setEnabled(False)
@@ -147,7 +141,3 @@ class SignInPage(WizardPageBase):
 
     def cleanupPage(self) -> None:
         self.keychain.cancel()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

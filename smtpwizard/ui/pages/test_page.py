@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from ...core.check import ProgressEvent, StepResult
 from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ...core.settings import ServerSettings
-from ..hints import shown_diagnosis
+from ..hints import notes_html, provider_hints, shown_diagnosis
 from ..page_ids import PageId
 from ..tasks import TaskRunner
 from ..test_outcome import (
@@ -72,10 +72,21 @@ class TestPage(WizardPageBase):
         self.keychain_note = hint_label()
         self.keychain_note.setAccessibleName("Keychain")
         self.keychain_note.hide()
+        self.advice = wrap_label(
+            rich=True
+        )  # the provider's advice: the Sign-in page may be skipped
+        self.advice.setAccessibleName("Advice for your provider")
+        self.advice.hide()
         self.details = TechnicalDetails()
         # The verdict first: visible without scrolling even in the smallest window.
         self.scrolling(
-            self.card, buttons, self.heading, self.steps, self.keychain_note, self.details
+            self.card,
+            buttons,
+            self.heading,
+            self.steps,
+            self.keychain_note,
+            self.advice,
+            self.details,
         )
         self.runner = TaskRunner(self)
         self.runner.progress.connect(self._progress)
@@ -101,6 +112,9 @@ class TestPage(WizardPageBase):
         self._alternatives_used = False
         self.password.setText(self.state.password)
         self.password_row.hide()
+        name, notes = provider_hints(self.state)
+        self.advice.setText(notes_html(name, notes))
+        self.advice.setVisible(bool(notes))
         self.start_test()
         self._first_test = True
 
