@@ -80,7 +80,7 @@ class SetupWizard(QWizard):
 
     def _page_changed(self, page_id: int) -> None:
         manual = self.button(QWizard.WizardButton.CustomButton1)
-        manual.setVisible(page_id not in (PageId.SERVER, PageId.DONE))
+        manual.setVisible(page_id != PageId.SERVER)  # that page is the manual settings
         if page_id == PageId.EMAIL:
             self.state.manual = False  # Next here is the short way again
         page = self.currentPage()

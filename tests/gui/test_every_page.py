@@ -19,6 +19,8 @@ def check_page(qtbot, wizard, page_id, seen):
     page = wizard.currentPage()
     QApplication.processEvents()  # a sync test: lay out before measuring
     assert clashes(wizard) == {}, page_id.name
+    manual = wizard.button(QWizard.WizardButton.CustomButton1)  # "Enter settings myself"
+    assert manual.isVisible() == (page_id != PageId.SERVER), page_id.name
     assert layout_problems(page) == [], page_id.name
     seen.append(page_id)
     return page

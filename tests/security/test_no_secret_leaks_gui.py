@@ -86,11 +86,15 @@ def fill_sign_in(qtbot, wiz, *, send_to: str | None) -> None:
 
 
 def widget_texts(exclude: QLineEdit) -> list[tuple[str, str]]:
-    """(what, text) for every widget's visible or announced text, the password box excepted."""
+    """(what, text) for every widget's visible or announced text, the password boxes excepted:
+    exclude (shown in plain text by its Show button) and every box that masks what it holds
+    (the first page and the Test page have one too)."""
     texts: list[tuple[str, str]] = []
     for widget in QApplication.allWidgets():
         name = type(widget).__name__
         if widget is exclude:
+            continue
+        if isinstance(widget, QLineEdit) and widget.echoMode() == QLineEdit.EchoMode.Password:
             continue
         if isinstance(widget, QLineEdit | QLabel | QAbstractButton):
             texts.append((name, widget.text()))
