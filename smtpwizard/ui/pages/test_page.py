@@ -12,16 +12,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from ...core.check import ProgressEvent, StepResult
 from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ...core.settings import ServerSettings
-from ..hints import notes_html, provider_hints, shown_diagnosis
-from ..page_ids import PageId
-from ..tasks import TaskRunner
-from ..test_outcome import (
+from ..after_test import (
     PASSWORD_PROBLEMS,
     PORT_PROBLEMS,
     got_further,
     ports_words,
     tried_words,
 )
+from ..hints import notes_html, provider_hints, shown_diagnosis
+from ..page_ids import PageId
+from ..tasks import TaskRunner
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
 from ..widgets.password_field import PasswordField
