@@ -58,7 +58,7 @@ class DemoAutoconfig:
         self.ca_bundle.write_bytes(Path(smtp_ca_file).read_bytes() + ca.cert_pem.bytes())
         document = _CONFIG.format(domain=DEMO_DOMAIN, host=smtp_host, port=smtp_port).encode()
         handler = _handler(document)
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(chain))
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
@@ -83,6 +83,18 @@ class DemoAutoconfig:
         self._server.server_close()
         self._thread.join(timeout=2)
         self._dir.cleanup()
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A client that hangs up early is normal here: the wizard stops its other look-ups once
+    it has an answer. socketserver would print a traceback on the terminal for each."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler(document: bytes) -> type[http.server.BaseHTTPRequestHandler]:
