@@ -92,3 +92,8 @@ def test_every_page_at_the_minimum_size(qtbot, wizard, lab, size):
 
     check_page(qtbot, wizard, PageId.DONE, seen)
     assert set(seen) == set(PageId)
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    qtbot.waitUntil(lambda: focus_is(finish))
+    qtbot.keyClick(finish, Qt.Key.Key_Return)  # Return does what the default button says
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    assert wizard.result() == QWizard.DialogCode.Accepted

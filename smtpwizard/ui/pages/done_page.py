@@ -74,6 +74,10 @@ class DonePage(WizardPageBase):
         self._save_profile()
         self._build_exports()
 
+    def first_empty_field(self) -> None:
+        # Nothing here must be typed: the cursor goes to Finish, not into an export's options.
+        return None
+
     def _save_profile(self) -> None:
         from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
 
