@@ -1,0 +1,202 @@
+"""A lab network for the benches: real SMTP servers, a real DNS server, latency and dead ports.
+
+Everything here runs in a separate process (serve_lab), so the servers' CPU time is not the
+measured process's. Loopback has no latency, and `tc netem` is not available on these machines
+(nor could it be used on the shared loopback device), so latency is added in user space:
+
+- every DNS answer, NXDOMAIN included, comes one round trip late;
+- a relay in front of each working SMTP server delays each direction by half a round trip, and
+  the server sees the connection 1.5 round trips after the client connected (SYN, SYN-ACK, ACK).
+  The client's own connect() completes at once: no user-space trick can hold back the kernel's
+  SYN-ACK on loopback.
+
+Port kinds:
+- "filtered": what a firewall that drops packets looks like. A listening socket with a backlog
+  of 0 whose single accept-queue slot the lab fills itself: Linux then drops every further SYN,
+  so the client's connect() hangs (retransmitting its SYN) until its own deadline.
+- "closed": nothing listens; connect() is refused at once.
+- "silent": connects, then never sends a byte (something in between that swallows the traffic).
+- any lab scenario name ("starttls_ok", "tls_ok"): a real aiosmtpd server behind a relay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB_IP = "127.0.12.2"  # where the lab servers listen
+PUBLIC_IP = "127.0.12.3"  # what the lab DNS gives out: the relays and the dead ports
+SERVER = "localhost"  # the lab certificates name localhost; the lab DNS points it at PUBLIC_IP
+
+
+class _EveryName(dict):  # type: ignore[type-arg]
+    """Zone.delays for the lab DNS server: every answer, NXDOMAIN included, one round trip late."""
+
+    def __init__(self, rtt: Any) -> None:
+        super().__init__()
+        self._rtt = rtt
+
+    def get(self, key: object, default: object = None) -> float | None:
+        return float(self._rtt.value) or None
+
+
+class Relays:
+    """TCP relays that add network latency; one event loop on its own thread."""
+
+    def __init__(self, rtt: Any) -> None:
+        self._rtt = rtt
+        self._loop = asyncio.new_event_loop()
+        self._held: list[Any] = []
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
+
+    def relay(self, upstream: tuple[str, int]) -> int:
+        async def serve() -> int:
+            server = await asyncio.start_server(
+                lambda r, w: self._relay(upstream, r, w), PUBLIC_IP, 0
+            )
+            return int(server.sockets[0].getsockname()[1])
+
+        return int(self._run(serve()))
+
+    def silent(self) -> int:
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self._held.append(writer)  # keep it open, say nothing
+            await reader.read()
+
+        async def serve() -> int:
+            server = await asyncio.start_server(hold, PUBLIC_IP, 0)
+            return int(server.sockets[0].getsockname()[1])
+
+        return int(self._run(serve()))
+
+    def filtered(self) -> int:
+        listener = socket.socket()
+        listener.bind((PUBLIC_IP, 0))
+        listener.listen(0)
+        # One connection fits a backlog of 0; with it queued (never accepted) the kernel drops
+        # every later SYN, as a packet-dropping firewall would.
+        filler = socket.create_connection(listener.getsockname(), timeout=5)
+        self._held += [listener, filler]
+        return int(listener.getsockname()[1])
+
+    async def _relay(
+        self, upstream: tuple[str, int], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        rtt = float(self._rtt.value)
+        began = loop.time()
+        to_server: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        reading = loop.create_task(_read_into(reader, to_server, loop))
+        # The server sees the connection after SYN, SYN-ACK, ACK: 1.5 round trips.
+        await asyncio.sleep(1.5 * rtt)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*upstream)
+        except OSError:
+            reading.cancel()
+            writer.close()
+            return
+        to_client: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        # Bytes the client sent "during the handshake" really left it after one round trip.
+        earliest = began + rtt
+        await asyncio.gather(
+            reading,
+            _write_from(to_server, up_writer, rtt / 2, earliest, loop),
+            _read_into(up_reader, to_client, loop),
+            _write_from(to_client, writer, rtt / 2, 0.0, loop),
+            return_exceptions=True,
+        )
+
+
+async def _read_into(
+    reader: asyncio.StreamReader,
+    queue: asyncio.Queue[tuple[float, bytes]],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    while True:
+        try:
+            data = await reader.read(65536)
+        except OSError:
+            data = b""
+        queue.put_nowait((loop.time(), data))
+        if not data:
+            return
+
+
+async def _write_from(
+    queue: asyncio.Queue[tuple[float, bytes]],
+    writer: asyncio.StreamWriter,
+    delay: float,
+    earliest: float,
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    try:
+        while True:
+            sent_at, data = await queue.get()
+            due = max(sent_at, earliest) + delay
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if not data:
+                return
+            writer.write(data)
+            await writer.drain()
+    except OSError:
+        return
+    finally:
+        writer.close()
+
+
+def free_port(ip: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_lab(conn: Any, rtt: Any, layouts: dict[str, list[str]], mx_domain: str) -> None:
+    """The lab process: answers {"ports": {layout: [port, ...]}, "dns": ..., "ca_file": ...}.
+
+    Each layout is a list of port kinds in ranking order; the DNS zone gives `mx_domain` an MX
+    record pointing at SERVER, and SERVER the address PUBLIC_IP. Runs until told to stop.
+    """
+    sys.path.insert(0, str(ROOT))
+    from tests.discovery.servers import DnsServer, Zone
+    from tests.labkit import Lab
+
+    with Lab() as lab:
+        relays = Relays(rtt)
+        ports: dict[str, list[int]] = {}
+        direct: dict[str, int] = {}
+        for name, kinds in layouts.items():
+            ports[name] = []
+            for kind in kinds:
+                if kind == "closed":
+                    ports[name].append(free_port(PUBLIC_IP))
+                elif kind == "filtered":
+                    ports[name].append(relays.filtered())
+                elif kind == "silent":
+                    ports[name].append(relays.silent())
+                else:
+                    endpoint = lab.start(kind, host=LAB_IP)
+                    direct.setdefault(kind, endpoint.port)
+                    ports[name].append(relays.relay((LAB_IP, endpoint.port)))
+        zone = Zone(delays=_EveryName(rtt))
+        zone.add(mx_domain, "MX", f"10 {SERVER}.")
+        zone.add(SERVER, "A", PUBLIC_IP)
+        with DnsServer(zone) as dns:
+            conn.send(
+                {
+                    "ports": ports,
+                    "direct": direct,
+                    "dns": dns.address,
+                    "ca_file": str(lab.ca_file),
+                    "username": lab.username,
+                    "password": lab.password,
+                }
+            )
+            conn.recv()  # until told to stop
