@@ -11,9 +11,8 @@ measured process's. Loopback has no latency, and `tc netem` is not available on 
   SYN-ACK on loopback.
 
 Port kinds:
-- "filtered": what a firewall that drops packets looks like. A listening socket with a backlog
-  of 0 whose single accept-queue slot the lab fills itself: Linux then drops every further SYN,
-  so the client's connect() hangs (retransmitting its SYN) until its own deadline.
+- "filtered": what a firewall that drops packets looks like: connect() hangs, retransmitting its
+  SYN, until the client's own deadline (tests/labkit/filtered.py).
 - "closed": nothing listens; connect() is refused at once.
 - "silent": connects, then never sends a byte (something in between that swallows the traffic).
 - any lab scenario name ("starttls_ok", "tls_ok"): a real aiosmtpd server behind a relay.
@@ -78,14 +77,11 @@ class Relays:
         return int(self._run(serve()))
 
     def filtered(self) -> int:
-        listener = socket.socket()
-        listener.bind((PUBLIC_IP, 0))
-        listener.listen(0)
-        # One connection fits a backlog of 0; with it queued (never accepted) the kernel drops
-        # every later SYN, as a packet-dropping firewall would.
-        filler = socket.create_connection(listener.getsockname(), timeout=5)
-        self._held += [listener, filler]
-        return int(listener.getsockname()[1])
+        from tests.labkit.filtered import FilteredPort
+
+        port = FilteredPort(PUBLIC_IP)
+        self._held.append(port)
+        return port.port
 
     async def _relay(
         self, upstream: tuple[str, int], reader: asyncio.StreamReader, writer: asyncio.StreamWriter

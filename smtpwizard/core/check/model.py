@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,11 @@ class CheckOptions:
     send_to: str | None = None
     mail_from: str | None = None
     limits: StepLimits = field(default_factory=StepLimits)
+    # Entered once the TCP connection is up, held until the check ends: the probe limits how
+    # many conversations run at once, never how many connects (a firewalled port's connect
+    # that never completes must not keep a working port from its turn). The wait for it is
+    # not part of `timeout`; the caller bounds it (the probe's overall deadline).
+    admission: Callable[[], AbstractAsyncContextManager[object]] | None = None
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from contextlib import AbstractAsyncContextManager
 
 import aiosmtplib
 
@@ -84,6 +85,7 @@ async def _execute(run: CheckSession) -> CheckResult:
         await _after_failure(run, failure)
     finally:
         _close(run)
+        await run.held.aclose()
     for step in run.steps.values():
         if step.status is StepStatus.PENDING:
             step.status = StepStatus.SKIPPED
@@ -104,6 +106,20 @@ def _close(run: CheckSession) -> None:
     if run.smtp is not None:
         run.smtp.close()
         run.smtp = None
+    elif run.socket is not None:
+        run.socket.close()  # connected, but still waiting for admission
+    run.socket = None
+
+
+async def _admitted(run: CheckSession, admission: AbstractAsyncContextManager[object]) -> None:
+    """Wait for the caller to let the conversation begin; the wait is the caller's to bound.
+
+    It does not count against the check's own time limit: a check that waited its turn still
+    gets its whole time for the conversation.
+    """
+    began = time.monotonic()
+    await run.held.enter_async_context(admission)
+    run.deadline += time.monotonic() - began
 
 
 async def _conversation(run: CheckSession) -> Diagnosis:
@@ -132,6 +148,9 @@ async def _conversation(run: CheckSession) -> Diagnosis:
             raise StepFailure(StepName.CONNECT, classify_connect_error(errors, run.context))
         run.server.address = run.address
         step.detail = f"connected to {run.address} port {settings.port}"
+    run.socket = sock
+    if run.options.admission is not None:
+        await _admitted(run, run.options.admission())
 
     run.smtp = TracingSMTP(
         run.transcript,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -54,6 +55,8 @@ class CheckSession:
         self.start = time.monotonic()
         self.deadline = self.start + options.timeout
         self.smtp: TracingSMTP | None = None
+        self.socket: socket.socket | None = None  # connected; closed by smtp once it has one
+        self.held = contextlib.AsyncExitStack()  # what the conversation holds (its admission)
         self.message_sent = False
         self.address: str | None = None
         self.pinned = settings.trusted_fingerprint is not None

@@ -36,10 +36,11 @@ class ProbeOptions:
       their own free ports here in the same order as RECOMMENDED_PORTS.
     probe_timeout: deadline of one attempt (one port, one security mode).
     timeout: deadline of the whole probe; whatever runs then is stopped and reported as timed out.
-    concurrency: attempts running at once (each holds one or two connections).
+    concurrency: conversations running at once (each holds one or two connections); connects
+      that have not completed do not count, so firewalled ports never starve a working one.
     stagger: seconds a target waits after the one ranked before it started, unless that one
-      answers sooner (Happy Eyeballs style; Thunderbird spaces its probes 100 ms apart). 0 starts
-      everything at once.
+      answers sooner. 0 (the default) connects to every port at once: a SYN costs nothing, and
+      a port behind a packet-dropping firewall must not delay the ports after it.
     wait_all: return only once every port has finished (else as soon as the answer is certain).
     """
 
@@ -47,7 +48,7 @@ class ProbeOptions:
     probe_timeout: float = 8.0
     timeout: float = 15.0
     concurrency: int = 6
-    stagger: float = 0.1
+    stagger: float = 0.0
     wait_all: bool = False
     ca_file: str | None = None
     resolver: ResolverConfig = field(default_factory=ResolverConfig)

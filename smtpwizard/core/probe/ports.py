@@ -8,9 +8,11 @@ speaks the other mode (wrong_security), that mode is tried next.
 Ranking is by position in ProbeOptions.ports (the seed's 587 STARTTLS, 465 SSL/TLS, 2525
 STARTTLS, 25 STARTTLS), then any port working only in its other mode. The answer is decided as
 soon as the best working option is certain: every option ranked above it has finished without
-working. Lower-ranked ports still running never delay it; they are reported as pending.
-Targets start in ranking order, each at most ProbeOptions.stagger after the one before it, or at
-once when that one has answered.
+working, or is a connect the host's own round-trip time shows to be firewalled (connects.py).
+Lower-ranked ports still running never delay it; they are reported as pending.
+Every target connects at once (unless ProbeOptions.stagger asks otherwise): a SYN costs nothing,
+a firewalled port must not delay the others. At most ProbeOptions.concurrency conversations run
+at once; a connect that never completes never takes one of those slots.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .. import diagnosis as dx
-from ..check import CheckOptions, CheckResult, run_check
+from ..check import CheckOptions, CheckResult, ProgressEvent, run_check
 from ..diagnosis import DiagnosisContext
 from ..inputs import refuse_control_characters
 from ..settings import Security, ServerSettings
+from .connects import ConnectWatch
 from .model import (
     Attempt,
     PortReport,
@@ -89,6 +92,7 @@ class ProbeRun:
         self._started = [asyncio.Event() for _ in self._targets]
         self._gave_up = [asyncio.Event() for _ in self._targets]
         self._semaphore = asyncio.Semaphore(self._options.concurrency)
+        self._connects = ConnectWatch([t.host for t in self._targets])
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._start = time.monotonic()
@@ -111,7 +115,7 @@ class ProbeRun:
             return
         self._start = time.monotonic()
         self._deadline = self._start + self._options.timeout
-        # Created in ranking order: the semaphore lets the best-ranked attempts go first.
+        # Created in ranking order, so equal events favour the best-ranked targets.
         self._tasks = [
             asyncio.create_task(self._probe(index), name=f"probe {t.host}:{t.port}")
             for index, t in enumerate(self._targets)
@@ -162,10 +166,14 @@ class ProbeRun:
 
     def _is_decided(self) -> bool:
         best = min((self._effective_rank(r) for r in self._reports if r.working), default=math.inf)
-        open_ranks = [self._best_possible(i) for i, r in enumerate(self._reports) if not r.finished]
+        open_ones = [i for i, r in enumerate(self._reports) if not r.finished]
         if best == math.inf:
-            return not open_ranks
-        return all(rank > best for rank in open_ranks)
+            return not open_ones  # "nothing works" is never presumed
+        now = time.monotonic()
+        return all(
+            self._best_possible(i) > best or self._connects.presumed_filtered(i, now)
+            for i in open_ones
+        )
 
     def _recommendation(self) -> Recommendation | None:
         working = [r for r in self._reports if r.working]
@@ -181,12 +189,15 @@ class ProbeRun:
             self._changed.clear()
             if predicate():
                 return
-            remaining = self._deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = self._deadline - now
             if remaining <= 0:
                 await self._expire()
                 return
+            presumed = self._connects.next_change(now)  # time alone may decide it then
+            wait = remaining if presumed is None else min(remaining, presumed - now)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
+                async with asyncio.timeout(wait):
                     await self._changed.wait()
 
     async def _expire(self) -> None:
@@ -241,20 +252,20 @@ class ProbeRun:
             # Also on cancellation or the deadline, so later targets never wait for this one.
             self._started[index].set()
             self._gave_up[index].set()
+            self._connects.ended(index)
 
     async def _attempts(self, index: int) -> None:
         target = self._targets[index]
         security = target.security
         attempts: list[Attempt] = []
         while True:
-            async with self._semaphore:
-                remaining = self._deadline - time.monotonic()
-                if remaining <= 0:
-                    return  # the deadline handler reports it
-                report = self._reports[index]
-                self._set(index, replace(report, probing=True, security=security))
-                self._started[index].set()
-                result = await self._attempt(target, security, remaining)
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                return  # the deadline handler reports it
+            report = self._reports[index]
+            self._set(index, replace(report, probing=True, security=security))
+            self._started[index].set()
+            result = await self._attempt(index, security, remaining)
             if not result.ok:
                 self._gave_up[index].set()
             attempts.append(Attempt(security, result.diagnosis.code, result.duration))
@@ -266,17 +277,34 @@ class ProbeRun:
             self._second_mode[index] = True
             self._set(index, replace(self._reports[index], probing=False, attempts=tuple(attempts)))
 
-    async def _attempt(
-        self, target: ProbeTarget, security: Security, remaining: float
-    ) -> CheckResult:
+    @contextlib.asynccontextmanager
+    async def _conversation_slot(self, index: int) -> AsyncIterator[None]:
+        """Connected: talk now, or "waiting its turn" until a conversation slot is free."""
+        if self._semaphore.locked():
+            self._set(index, replace(self._reports[index], probing=False))
+        async with self._semaphore:
+            if not self._reports[index].probing:
+                self._set(index, replace(self._reports[index], probing=True))
+            yield
+
+    async def _attempt(self, index: int, security: Security, remaining: float) -> CheckResult:
+        target = self._targets[index]
         settings = ServerSettings(host=target.host, port=target.port, security=security)
         options = CheckOptions(
             timeout=min(self._options.probe_timeout, remaining),
             ca_file=self._options.ca_file,
             resolver=self._options.resolver,
             limits=self._options.limits,
+            admission=lambda: self._conversation_slot(index),
         )
-        return await run_check(settings, options=options)
+
+        def progress(event: ProgressEvent) -> None:
+            self._connects.on_progress(index, event)
+
+        try:
+            return await run_check(settings, options=options, progress=progress)
+        finally:
+            self._connects.ended(index)
 
 
 # -- entry points ----------------------------------------------------------------------------

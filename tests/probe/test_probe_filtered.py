@@ -1,0 +1,100 @@
+"""Firewalled ports (connects that never complete) ranked above a working one.
+
+A verified answer on a lower-ranked port is not held by a better-ranked port whose connect is
+still unanswered after a few of the host's own round trips; a port that connected and stays
+silent still is; and a working port always gets a conversation slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from smtpwizard.core.check import ProgressEvent, StepName, StepResult, StepStatus
+from smtpwizard.core.probe import PortStatus, ProbeOptions, probe_host
+from smtpwizard.core.probe.connects import FILTERED_AFTER, MIN_WAIT, ConnectWatch
+from smtpwizard.core.settings import Security
+from tests.labkit.filtered import FilteredPort
+
+S, T = Security.STARTTLS, Security.TLS
+
+
+def probe(host, ports, **options):
+    values = {"ports": tuple(ports), "ca_file": host.ca_file, "probe_timeout": 8.0}
+    values.update(options)
+    return asyncio.run(probe_host(host.ip, options=ProbeOptions(**values)))
+
+
+def test_a_filtered_better_port_does_not_hold_a_verified_answer(make_host):
+    host = make_host(p465="tls_ok")
+    with FilteredPort(host.ip) as p587, FilteredPort(host.ip) as p25:
+        ports = [(p587.port, S), (host.port(465), T), (host.port(2525), S), (p25.port, S)]
+        result = probe(host, ports, timeout=15.0)
+    assert result.decided
+    assert result.recommended is not None and result.recommended.port == host.port(465)
+    for port in (p587.port, p25.port):  # still connecting when the answer came: not awaited
+        report = result.report(port)
+        assert report.status is PortStatus.PENDING and report.probing
+    assert result.report(host.port(2525)).diagnosis.code == "connection_refused"
+    assert host.all_idle()
+
+
+def test_a_connected_but_silent_better_port_is_waited_for(make_host):
+    host = make_host(p587="silent", p465="tls_ok")
+    ports = [(host.port(587), S), (host.port(465), T)]
+    result = probe(host, ports, probe_timeout=1.0, timeout=10.0)
+    assert result.recommended is not None and result.recommended.port == host.port(465)
+    silent = result.report(host.port(587))
+    assert silent.status is PortStatus.FAILED and silent.diagnosis.code == "timeout"
+    assert host.all_idle()
+
+
+def test_a_working_port_gets_a_slot_behind_fifteen_filtered_ones(make_host):
+    host = make_host(p587="starttls_ok")
+    with contextlib.ExitStack() as stack:
+        dead = [stack.enter_context(FilteredPort(host.ip)) for _ in range(15)]
+        ports = [(d.port, S) for d in dead] + [(host.port(587), S)]
+        result = probe(host, ports, concurrency=2, timeout=15.0)
+    assert result.recommended is not None and result.recommended.port == host.port(587)
+    assert all(result.report(d.port).status is PortStatus.PENDING for d in dead)
+    assert host.all_idle()
+
+
+def test_nothing_working_is_never_presumed(make_host):
+    host = make_host()
+    with FilteredPort(host.ip) as p587:
+        ports = [(p587.port, S), (host.port(465), T)]
+        result = probe(host, ports, probe_timeout=0.5, timeout=5.0)
+    assert result.recommended is None and result.complete
+    assert result.report(p587.port).diagnosis.code == "timeout"
+    assert result.report(host.port(465)).diagnosis.code == "connection_refused"
+
+
+def _event(name: StepName, status: StepStatus, duration: float | None = None) -> ProgressEvent:
+    step = StepResult(name, status=status, duration=duration)
+    return ProgressEvent(step, (step,), 0.0)
+
+
+def test_connect_watch_uses_the_same_hosts_fastest_connect():
+    watch = ConnectWatch(["mx.example", "MX.example", "other.example"])
+    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.RUNNING))
+    watch.on_progress(2, _event(StepName.CONNECT, StepStatus.RUNNING))
+    began = time.monotonic()
+    later = began + 10.0
+    assert not watch.presumed_filtered(0, later)  # no round trip of that host known yet
+    assert watch.next_change(began) is None
+    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.RUNNING))
+    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.OK, duration=0.2))
+    watch.on_progress(1, _event(StepName.EHLO, StepStatus.OK, duration=5.0))  # ignored
+    assert watch.round_trip("mx.EXAMPLE") == 0.2
+    assert not watch.presumed_filtered(0, began)
+    assert watch.presumed_filtered(0, began + FILTERED_AFTER * 0.2 + 0.01)
+    assert not watch.presumed_filtered(2, later)  # another host: its own round trips count
+    change = watch.next_change(began)
+    assert change is not None and began < change <= began + FILTERED_AFTER * 0.2 + 0.01
+    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.FAILED, duration=9.0))
+    assert not watch.presumed_filtered(0, later)  # finished connecting: no longer presumed
+    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.OK, duration=0.0001))
+    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.RUNNING))
+    assert not watch.presumed_filtered(0, time.monotonic() + MIN_WAIT / 2)  # the floor
