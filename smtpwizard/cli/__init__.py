@@ -6,12 +6,14 @@ Exit status: 0 the job succeeded, 1 it ran and failed (with a diagnosis), 2 bad 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
 from ..core.errors import InputError, SmtpWizardError
+from .commands import COMMANDS, chosen_command
 from .common import EXIT_FAILED, EXIT_USAGE, UsageError
 
 
@@ -21,7 +23,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for argv: the chosen command in full, every other one by name and help only.
+
+    Without argv (or when it names no command) every command is listed by name and help, which
+    is all `smtpwizard --help` and a usage error need.
+    """
     parser = _Parser(
         prog="smtpwizard",
         description="Get outgoing email (SMTP) working: find the server, test it for real, "
@@ -30,23 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"smtpwizard {__version__}")
     # Typed loosely: each command module takes the standard _SubParsersAction.
     subparsers: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from .check import add_check_parser
-    from .demo import add_demo_parsers
-    from .discover import add_discover_parsers
-    from .export import add_export_parser
-    from .gui import add_gui_parser
-
-    add_check_parser(subparsers)
-    add_discover_parsers(subparsers)
-    add_export_parser(subparsers)
-    add_gui_parser(subparsers)
-    add_demo_parsers(subparsers)
+    chosen = chosen_command(list(argv or ()))
+    if chosen is not None:
+        module = importlib.import_module(f".{COMMANDS[chosen].module}", __name__)
+        module.add_parsers(subparsers)
+    for name, command in COMMANDS.items():
+        if name not in subparsers.choices:
+            subparsers.add_parser(name, help=command.help, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

@@ -12,6 +12,7 @@ from ..core.check import CheckOptions, CheckResult, StepStatus, run_check
 from ..core.diagnosis.catalogue import SECURITY_WORDS
 from ..core.inputs import parse_email, parse_fingerprint, parse_host, parse_port, parse_username
 from ..core.settings import Security, ServerSettings, default_security_for_port
+from .commands import COMMANDS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,10 +28,10 @@ from .common import (
 )
 
 
-def add_check_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="test an outgoing mail server for real and explain what is wrong",
+        help=COMMANDS["check"].help,
         description="Connect to an SMTP server, secure the connection, sign in and optionally "
         "send a test message; explain any failure in plain words.",
     )
@@ -123,7 +124,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     send_to = parse_email(args.send_to, "send_to") if args.send_to else None
     mail_from = parse_email(args.mail_from, "from") if args.mail_from else None
     key = None
-    if settings.username:
+    if settings.username and args.keyring:  # the keychain package is imported only for it
         from ..core.credentials import credential_key
 
         key = credential_key(settings)

@@ -6,13 +6,14 @@ import argparse
 import asyncio
 from typing import Any
 
+from .commands import COMMANDS
 from .common import EXIT_FAILED, EXIT_OK, print_json
 
 
-def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     server = subparsers.add_parser(
         "demo-server",
-        help="run the built-in demo mail server on this computer",
+        help=COMMANDS["demo-server"].help,
         description="Start a real SMTP server on 127.0.0.1 (STARTTLS on 2587, SSL/TLS on 2465) "
         "with its own certificate authority, and print the settings to try. Ctrl+C stops it.",
     )
@@ -22,7 +23,7 @@ def add_demo_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     demo = subparsers.add_parser(
         "demo",
-        help="start the demo server and run a full live check against it",
+        help=COMMANDS["demo"].help,
         description="Start the built-in demo server and test it the way you would test your own "
         "server: connect, secure, sign in and send a test message.",
     )

@@ -23,6 +23,7 @@ from ..core.probe import (
     probe_host,
 )
 from ..core.settings import RECOMMENDED_PORTS, Security, default_security_for_port
+from .commands import COMMANDS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -39,10 +40,10 @@ DEFAULT_TOTAL_TIMEOUT = 15.0  # the whole probe
 DEFAULT_DISCOVERY_TIMEOUT = 8.0
 
 
-def add_discover_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     probe = subparsers.add_parser(
         "probe",
-        help="find which ports of a server work, and with which encryption",
+        help=COMMANDS["probe"].help,
         description="Try ports 587, 465, 2525 and 25 of a server at once: a real TLS handshake "
         "with full certificate checks, no password sent. Recommends the best one that works.",
     )
@@ -66,7 +67,7 @@ def add_discover_parsers(subparsers: argparse._SubParsersAction[argparse.Argumen
 
     discover = subparsers.add_parser(
         "discover",
-        help="find the outgoing server for an email address, and test its ports",
+        help=COMMANDS["discover"].help,
         description="Look up the outgoing (SMTP) server for an email address from every source "
         "at once (our provider list, your provider's autoconfig, Thunderbird's database, DNS), "
         "then test the candidates' ports. No password is sent.",

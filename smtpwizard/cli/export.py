@@ -22,6 +22,7 @@ from ..core.exporters import (
 )
 from ..core.inputs import parse_display_name, parse_email, parse_host, parse_port, parse_username
 from ..core.settings import Account, IncomingProtocol, IncomingServer, Security, ServerSettings
+from .commands import COMMANDS
 from .common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -32,7 +33,7 @@ from .common import (
     print_json,
 )
 
-__all__ = ["add_export_parser", "run_export"]
+__all__ = ["add_parsers", "run_export"]
 
 _INCOMING_PORTS = {
     (IncomingProtocol.IMAP, Security.TLS): 993,
@@ -46,10 +47,10 @@ _PROTOCOL_BY_PORT = {993: IncomingProtocol.IMAP, 143: IncomingProtocol.IMAP}
 _PROTOCOL_BY_PORT |= {995: IncomingProtocol.POP3, 110: IncomingProtocol.POP3}
 
 
-def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "export",
-        help="write the settings for a mail program, website, framework or tool",
+        help=COMMANDS["export"].help,
         description="Write checked SMTP settings in the form another program reads: "
         "Thunderbird, Outlook, Apple Mail, WordPress plugins, Laravel, Django, Nodemailer, "
         "msmtp, Postfix, a printable settings card and more. See --list.",

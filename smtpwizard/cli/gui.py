@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .commands import COMMANDS
 
-def add_gui_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "gui",
-        help="open the wizard (the default when no command is given)",
+        help=COMMANDS["gui"].help,
         description="Open the setup wizard.",
     )
     parser.add_argument(
