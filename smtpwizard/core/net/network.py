@@ -4,34 +4,86 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import socket
+
+# RFC 8305 section 5: the recommended Connection Attempt Delay.
+ATTEMPT_DELAY = 0.25
+
+
+def happy_eyeballs_order(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """RFC 8305 section 4: alternate the families, IPv6 first, each family in its given order."""
+    v6 = [a for a in addresses if ":" in a]
+    v4 = [a for a in addresses if ":" not in a]
+    mixed = [a for pair in itertools.zip_longest(v6, v4) for a in pair if a is not None]
+    return tuple(mixed)
 
 
 async def open_tcp(
-    addresses: tuple[str, ...], port: int
+    addresses: tuple[str, ...], port: int, *, attempt_delay: float = ATTEMPT_DELAY
 ) -> tuple[socket.socket | None, str | None, list[OSError]]:
-    """Try each address in turn; returns (socket, address) or (None, None) and the errors seen.
+    """Race connections Happy Eyeballs style (RFC 8305); (socket, address, errors) of the winner.
 
-    The caller's deadline (asyncio.timeout) bounds the whole attempt; a cancelled attempt
-    closes its socket.
+    Addresses are tried in happy_eyeballs_order: the next one starts when the one before has
+    failed or attempt_delay has passed, the first to connect wins and the others are closed.
+    (None, None, errors) when none connects. The winner has TCP_NODELAY set: asyncio sets it
+    only on sockets it creates itself, and without it the first command after a TLS 1.3
+    handshake can wait a round trip for a delayed ACK. The caller's deadline (asyncio.timeout)
+    bounds the whole race; a cancelled race closes every socket it opened.
     """
-    loop = asyncio.get_running_loop()
+    order = happy_eyeballs_order(addresses)
     errors: list[OSError] = []
-    for address in addresses:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+    pending: set[asyncio.Task[tuple[socket.socket, str]]] = set()
+    winner: tuple[socket.socket, str] | None = None
+    started = 0
+    try:
+        while winner is None and (started < len(order) or pending):
+            if started < len(order):
+                pending.add(asyncio.create_task(_connect(order[started], port)))
+                started += 1
+            more_to_start = started < len(order)
+            done, pending = await asyncio.wait(
+                pending,
+                timeout=attempt_delay if more_to_start else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in done:
+                if task.exception() is None:
+                    if winner is None:
+                        winner = task.result()
+                    else:
+                        task.result()[0].close()  # connected a moment after the winner
+                    continue
+                exc = task.exception()
+                if not isinstance(exc, OSError):
+                    raise exc  # type: ignore[misc]
+                errors.append(exc)
+    finally:
+        await _close_all(pending)
+    if winner is None:
+        return None, None, errors
+    return winner[0], winner[1], errors
+
+
+async def _connect(address: str, port: int) -> tuple[socket.socket, str]:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
         sock.setblocking(False)
-        try:
-            await loop.sock_connect(sock, (address, port))
-        except OSError as exc:
-            sock.close()
-            errors.append(exc)
-            continue
-        except BaseException:
-            sock.close()
-            raise
-        return sock, address, errors
-    return None, None, errors
+        await asyncio.get_running_loop().sock_connect(sock, (address, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock, address
+
+
+async def _close_all(tasks: set[asyncio.Task[tuple[socket.socket, str]]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, tuple):  # connected just as it was cancelled
+            outcome[0].close()
 
 
 async def open_stream(

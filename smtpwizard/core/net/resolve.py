@@ -68,28 +68,31 @@ def make_resolver(server: tuple[str, int], timeout: float) -> dns.asyncresolver.
 async def _resolve_with_server(
     host: str, server: tuple[str, int], timeout: float
 ) -> tuple[str, ...]:
+    """A and AAAA asked at once (one round trip, not two); IPv4 first, as before."""
     import dns.exception
     import dns.resolver
 
     resolver = make_resolver(server, timeout)
-    found: list[str] = []
-    missing = 0
-    for rdtype in ("A", "AAAA"):
-        try:
-            answer = await resolver.resolve(host, rdtype)
-        except dns.resolver.NXDOMAIN as exc:
-            raise ResolveError("not_found", f"{host} does not exist in DNS") from exc
-        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
-            missing += 1
-            continue
-        except dns.exception.Timeout as exc:
-            raise ResolveError("timeout", f"the DNS server did not answer about {host}") from exc
-        except dns.exception.DNSException as exc:
-            raise ResolveError("failed", f"DNS lookup of {host} failed: {exc}") from exc
-        found.extend(rr.to_text() for rr in answer)
-    if not found:
-        raise ResolveError("not_found", f"{host} has no address records in DNS")
-    return tuple(dict.fromkeys(found))
+    answers: list[dns.resolver.Answer | BaseException] = await asyncio.gather(
+        *(resolver.resolve(host, rdtype) for rdtype in ("A", "AAAA")), return_exceptions=True
+    )
+    problems = [a for a in answers if isinstance(a, BaseException)]
+    for problem in problems:
+        if not isinstance(problem, dns.exception.DNSException):
+            raise problem
+        if isinstance(problem, dns.resolver.NXDOMAIN):
+            raise ResolveError("not_found", f"{host} does not exist in DNS") from problem
+    found = [rr.to_text() for a in answers if not isinstance(a, BaseException) for rr in a]
+    if found:  # an AAAA timeout must not fail a check that has its IPv4 address
+        return tuple(dict.fromkeys(found))
+    for problem in problems:
+        if isinstance(problem, dns.exception.Timeout):
+            detail = f"the DNS server did not answer about {host}"
+            raise ResolveError("timeout", detail) from problem
+    for problem in problems:
+        if not isinstance(problem, (dns.resolver.NoAnswer, dns.resolver.NoNameservers)):
+            raise ResolveError("failed", f"DNS lookup of {host} failed: {problem}") from problem
+    raise ResolveError("not_found", f"{host} has no address records in DNS")
 
 
 async def _resolve_with_system(host: str, port: int, timeout: float) -> tuple[str, ...]:

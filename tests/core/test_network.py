@@ -1,0 +1,139 @@
+"""Connecting: TCP_NODELAY on every connection, Happy Eyeballs racing (RFC 8305), A and AAAA
+asked at once. Real sockets and a real DNS server on loopback (127.0.12.x)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+
+import dns.message
+import dns.rdatatype
+import pytest
+
+from smtpwizard.core.net.network import happy_eyeballs_order, open_tcp
+from smtpwizard.core.net.resolve import ResolveError, ResolverConfig, resolve_host
+from tests.discovery.servers import DnsServer, Zone
+from tests.labkit.filtered import FilteredPort
+
+FILTERED_IP, OPEN_IP, CLOSED_IP = "127.0.12.21", "127.0.12.22", "127.0.12.23"
+
+
+@contextlib.contextmanager
+def listener(ip: str, port: int = 0):
+    sock = socket.socket()
+    sock.bind((ip, port))
+    sock.listen(8)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def connect(addresses, port, **kwargs):
+    async def main():
+        async with asyncio.timeout(10):  # a race that never moved on would hang here
+            return await open_tcp(addresses, port, **kwargs)
+
+    return asyncio.run(main())
+
+
+def test_the_connection_has_tcp_nodelay():
+    with listener(OPEN_IP) as server:
+        sock, address, errors = connect((OPEN_IP,), server.getsockname()[1])
+    assert sock is not None and address == OPEN_IP and errors == []
+    with sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_a_silent_address_is_raced_past():
+    with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP, dead.port) as server:
+        sock, address, errors = connect((FILTERED_IP, OPEN_IP), dead.port, attempt_delay=0.05)
+        assert sock is not None and address == OPEN_IP and errors == []
+        with sock:
+            accepted, _ = server.accept()  # the winner really is connected there
+            accepted.close()
+
+
+def test_a_refused_address_starts_the_next_at_once():
+    with listener(OPEN_IP) as server:
+        port = server.getsockname()[1]
+        # A delay far beyond the caller's 10 s deadline: only the refusal can start the next.
+        sock, address, errors = connect((CLOSED_IP, OPEN_IP), port, attempt_delay=60)
+    assert sock is not None and address == OPEN_IP
+    sock.close()
+    assert [type(e) for e in errors] == [ConnectionRefusedError]
+
+
+def test_nothing_connects():
+    with listener(OPEN_IP) as server:
+        port = server.getsockname()[1]
+    sock, address, errors = connect((CLOSED_IP, OPEN_IP), port)
+    assert (sock, address) == (None, None)
+    assert [type(e) for e in errors] == [ConnectionRefusedError, ConnectionRefusedError]
+
+
+def test_families_alternate_ipv6_first():
+    given = ("192.0.2.1", "192.0.2.2", "2001:db8::1", "2001:db8::2", "2001:db8::3")
+    assert happy_eyeballs_order(given) == (
+        "2001:db8::1",
+        "192.0.2.1",
+        "2001:db8::2",
+        "192.0.2.2",
+        "2001:db8::3",
+    )
+
+
+class _BothAtOnce(dict):  # type: ignore[type-arg]
+    """Zone.delays that holds each query for `name` until the other one has arrived too."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.barrier = threading.Barrier(2, timeout=5)
+
+    def get(self, key: object, default: object = None) -> None:
+        if key == self.name:
+            self.barrier.wait()  # sequential queries break it: no answer, the lookup fails
+        return None
+
+
+def test_a_and_aaaa_are_asked_at_once():
+    name = "smtp.both.test"
+    zone = Zone(delays=_BothAtOnce(name))
+    zone.add(name, "A", "127.0.12.30").add(name, "AAAA", "::1")
+    with DnsServer(zone) as dns:
+        config = ResolverConfig(dns_server=dns.address)
+        found = asyncio.run(resolve_host(name, 587, config, timeout=8.0))
+    assert found.addresses == ("127.0.12.30", "::1")
+    assert dns.asked(name, "A") and dns.asked(name, "AAAA")
+
+
+class _SilentOnAAAA(DnsServer):
+    """Answers A queries, drops AAAA ones (as some broken middleboxes do)."""
+
+    dropped = 0
+
+    def answer(self, wire: bytes, transport: str) -> bytes | None:
+        if dns.message.from_wire(wire).question[0].rdtype == dns.rdatatype.AAAA:
+            self.dropped += 1
+            return None
+        return super().answer(wire, transport)
+
+
+def test_an_ipv4_answer_is_enough_when_aaaa_times_out():
+    name = "v4only.test"
+    with _SilentOnAAAA(Zone().add(name, "A", "127.0.12.31")) as dns_server:
+        config = ResolverConfig(dns_server=dns_server.address)
+        found = asyncio.run(resolve_host(name, 587, config, timeout=1.5))
+    assert found.addresses == ("127.0.12.31",)
+    assert dns_server.dropped >= 1  # AAAA was asked, and never answered
+
+
+def test_a_name_that_does_not_exist():
+    with DnsServer(Zone()) as dns:
+        config = ResolverConfig(dns_server=dns.address)
+        with pytest.raises(ResolveError) as caught:
+            asyncio.run(resolve_host("nowhere.test", 587, config, timeout=3.0))
+    assert caught.value.kind == "not_found"
