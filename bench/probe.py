@@ -130,18 +130,24 @@ class Bench:
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setblocking(False)
-        smtp = None
         try:
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, (address, port))
-            smtp = aiosmtplib.SMTP(
-                hostname=SERVER,
-                sock=sock,
-                use_tls=security == "tls",
-                start_tls=security == "starttls",
-                tls_context=self.context,
-                timeout=timeout,
-            )
+        except (OSError, TimeoutError):
+            sock.close()
+            return False
+        except BaseException:
+            sock.close()
+            raise
+        smtp = aiosmtplib.SMTP(
+            hostname=SERVER,
+            sock=sock,
+            use_tls=security == "tls",
+            start_tls=security == "starttls",
+            tls_context=self.context,
+            timeout=timeout,
+        )
+        try:
             await smtp.connect()
             await smtp.ehlo()
             await smtp.quit()
@@ -149,9 +155,10 @@ class Bench:
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             return False
         finally:
-            if smtp is not None:
-                smtp.close()
-            sock.close()
+            # The transport owns the socket now: closing it here too would free its descriptor
+            # while the TLS shutdown still runs, and the late cleanup would then unregister
+            # whatever socket reused that number (a DNS query's, which then never hears back).
+            smtp.close()
 
     async def ours(self, layout: Layout) -> float:
         from smtpwizard.core.probe import ProbeOptions, find_server
