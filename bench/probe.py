@@ -242,12 +242,16 @@ async def measure(bench: Bench, layout: Layout, runs: int) -> dict[str, Any]:
         ours.append(await bench.ours(layout))
         split.append(bench.split)
     ports = zip(bench.ports[layout.key], layout.ports, strict=True)
-    ranked = [(port, sec) for port, (_, sec, _) in ports]
-    tb: dict[str, float | None] = {"our order": await bench.thunderbird(ranked)}
+    orders = {"our order": [(port, sec) for port, (_, sec, _) in ports]}
     if layout.standard:
-        tb["Thunderbird's order"] = await bench.thunderbird(
-            [(bench.port(layout, label), sec) for label, sec in TB_ORDER]
-        )
+        orders["Thunderbird's order"] = [(bench.port(layout, lb), sec) for lb, sec in TB_ORDER]
+    tb: dict[str, float | None] = {}
+    for name, tries in orders.items():
+        took = await bench.thunderbird(tries)
+        if took is not None and took < 1.0:  # no timeout waited for: worth a median too
+            more = [await bench.thunderbird(tries) for _ in range(runs - 1)]
+            took = statistics.median([took, *(t for t in more if t is not None)])
+        tb[name] = took
     return {
         "lean": statistics.median(lean),
         "ours": statistics.median(ours),
@@ -316,7 +320,7 @@ def main() -> int:
     finally:
         here.send("stop")
         lab.join(10)
-    print(f"\nMedians of {args.runs} runs (Thunderbird-style: one run).")
+    print(f"\nMedians of {args.runs} runs (Thunderbird-style: one run when it waits a timeout).")
     print("| layout | round trip | lean | ours | ratio (<= 1.3) | Thunderbird-style | faster |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(summary))
