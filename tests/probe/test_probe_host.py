@@ -239,8 +239,9 @@ def test_concurrency_is_bounded(make_host):
     took = time.monotonic() - began
     assert result.complete
     assert len(waited) == 2 and most == 2
-    # Four 0.5 s probes, two at a time: two rounds.
-    assert took >= 1.0
+    # Four 0.5 s probes, two at a time: two rounds (one round would end near 0.5 s; the loop's
+    # timers may fire a few milliseconds early, so not exactly 1.0).
+    assert took >= 0.9
     assert host.all_idle()
 
 

@@ -30,7 +30,7 @@ __all__ = ["DOMAIN_WIDE", "ExportChooser", "entry_detail", "entry_label"]
 # Published by whoever runs the domain, not used by one person: listed last, and said so.
 DOMAIN_WIDE = frozenset({"thunderbird-autoconfig", "outlook-autodiscover"})
 _PLACE_BUTTONS = (
-    (Place.MAIL_PROGRAM, "A &mail program"),
+    (Place.MAIL_PROGRAM, "A mail pro&gram"),
     (Place.WEBSITE, "A &website or web app"),
     (Place.CODE, "Code or a se&rver"),
 )
