@@ -83,6 +83,12 @@ def test_every_page_at_the_minimum_size(qtbot, wizard, lab, size):
     for part in (test.card.title, test.card.fix, test.card.apply):
         where = QRect(part.mapToGlobal(part.rect().topLeft()), part.size())
         assert shown.contains(where), f"{part.text()!r} needs scrolling at the minimum size"
+    # The steps are one line until asked for, then each step (and the page still fits).
+    assert not test.steps.body.isVisible() and "failed" in test.steps.summary.text()
+    qtbot.mouseClick(test.steps.toggle, Qt.MouseButton.LeftButton)
+    assert test.steps.body.isVisible() and "Hide" in test.steps.toggle.text()
+    check_page(qtbot, wizard, PageId.TEST, seen)
+    qtbot.mouseClick(test.steps.toggle, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(test.card.apply, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: test.state.last_result is not None and not test.runner.running)
     assert test.state.last_result.ok
