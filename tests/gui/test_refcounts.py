@@ -12,7 +12,9 @@ import sys
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-CALLS = 500
+# The broken binding loses about one reference per call; other threads (the lab's servers)
+# may free a few dozen of their own meanwhile. Half the calls tells the two apart.
+CALLS = 1500
 
 
 class Emitter(QObject):
@@ -50,4 +52,4 @@ def test_signals_and_timers_leave_none_and_booleans_alone(qtbot):
     qtbot.waitUntil(lambda: fired >= CALLS, timeout=20000)
     timer.stop()
     seen.clear()
-    assert all(abs(d) < CALLS // 10 for d in drift(before)), drift(before)
+    assert all(d > -CALLS // 2 for d in drift(before)), drift(before)
