@@ -54,7 +54,9 @@ def test_every_page_at_the_minimum_size(qtbot, wizard, lab, size):
     qtbot.keyClick(email.email, Qt.Key.Key_Return)  # no password: "I'll type it later"
 
     finding = wizard.page_of(PageId.FINDING)
-    qtbot.waitUntil(lambda: finding.outcome is not None and not finding.runner.running)
+    qtbot.waitUntil(
+        lambda: finding.outcome is not None and not finding.runner.running, timeout=20000
+    )
     check_page(qtbot, wizard, PageId.FINDING, seen)
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     qtbot.waitUntil(lambda: focus_is(next_button))
@@ -69,13 +71,15 @@ def test_every_page_at_the_minimum_size(qtbot, wizard, lab, size):
 
     signin = check_page(qtbot, wizard, PageId.SIGN_IN, seen)
     qtbot.waitUntil(lambda: focus_is(signin.password.edit))  # the one empty field
-    qtbot.waitUntil(lambda: not signin.keychain.running)
+    qtbot.waitUntil(lambda: not signin.keychain.running, timeout=15000)  # its deadline: 10 s
     signin.send_test.setChecked(False)
     qtbot.keyClicks(signin.password.edit, ep.password)
     qtbot.keyClick(signin.password.edit, Qt.Key.Key_Return)
 
     test = wizard.page_of(PageId.TEST)
-    qtbot.waitUntil(lambda: test.state.last_result is not None and not test.runner.running)
+    qtbot.waitUntil(
+        lambda: test.state.last_result is not None and not test.runner.running, timeout=20000
+    )
     check_page(qtbot, wizard, PageId.TEST, seen)
     assert test.state.last_result.diagnosis.code == "wrong_security"
     viewport = test.scroll_area.viewport()
@@ -90,10 +94,12 @@ def test_every_page_at_the_minimum_size(qtbot, wizard, lab, size):
     check_page(qtbot, wizard, PageId.TEST, seen)
     qtbot.mouseClick(test.steps.toggle, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(test.card.apply, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: test.state.last_result is not None and not test.runner.running)
+    qtbot.waitUntil(
+        lambda: test.state.last_result is not None and not test.runner.running, timeout=20000
+    )
     assert test.state.last_result.ok
     check_page(qtbot, wizard, PageId.TEST, seen)
-    qtbot.waitUntil(lambda: not test.saver.running)
+    qtbot.waitUntil(lambda: not test.saver.running, timeout=15000)
     qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
 
     check_page(qtbot, wizard, PageId.DONE, seen)

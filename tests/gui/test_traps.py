@@ -25,7 +25,10 @@ def test_return_after_the_search_goes_forward_never_back(qtbot, wizard, lab):
     with srv_only_domain(wizard, ep) as address:
         fill_email(qtbot, wizard, address, manual=False, password="pw")
         page = wizard.page_of(PageId.FINDING)
-        qtbot.waitUntil(lambda: wizard.currentId() == PageId.FINDING and page.outcome is not None)
+        qtbot.waitUntil(
+            lambda: wizard.currentId() == PageId.FINDING and page.outcome is not None,
+            timeout=20000,
+        )
         # An untrusted source: the confirmation gets the focus, Space ticks it, Return goes on.
         qtbot.waitUntil(lambda: focused() is page.confirm)
         press(qtbot, Qt.Key.Key_Return)
@@ -60,7 +63,9 @@ def test_a_sign_in_failure_is_fixed_on_the_test_page_and_offers_no_other_ports(q
     qtbot.waitUntil(lambda: focused() is page.password.edit)  # the field to fix, selected
     qtbot.keyClicks(focused(), ep.password)  # replaces the selected wrong one
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not page.runner.running and page.state.last_result is not None)
+    qtbot.waitUntil(
+        lambda: not page.runner.running and page.state.last_result is not None, timeout=20000
+    )
     assert page.state.last_result.ok, page.state.last_result.diagnosis
     assert not page.password_row.isVisible()
     # Return now does what the default button says: Next, to the Done page.
@@ -83,7 +88,7 @@ def test_a_corrected_password_is_not_reverted_by_back_and_next(qtbot, wizard, la
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
     assert signin.password.text() == ep.password
-    qtbot.waitUntil(lambda: not signin.keychain.running)
+    qtbot.waitUntil(lambda: not signin.keychain.running, timeout=15000)  # its deadline: 10 s
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
     _, result = wait_for_test(qtbot, wizard)
     assert result.ok, result.diagnosis

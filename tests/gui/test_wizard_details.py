@@ -198,7 +198,10 @@ def test_a_saved_profile_is_reopened_and_tested_again(qtbot, qloop, lab, isolate
     assert ep.host in email.saved.currentText()
     qtbot.mouseClick(email.reopen, Qt.MouseButton.LeftButton)
     try:
-        # Straight to the test, with the password from the keychain (not from a file).
+        # Straight to the test, with the password from the keychain (not from a file). The
+        # keychain may take a while when the machine is busy: its own deadline is 10 s.
+        qtbot.waitUntil(lambda: again.currentId() != PageId.EMAIL, timeout=15000)
+        assert again.currentId() == PageId.TEST, again.state.keychain_reason
         _, retest = wait_for_test(qtbot, again)
         assert again.state.password == ep.password
         assert again.state.settings.username == ep.username
