@@ -11,6 +11,7 @@ import dns.exception
 import dns.name
 import dns.rdatatype
 import dns.resolver
+import dns.reversename
 
 __all__ = ["DnsAnswer", "MxRecord", "Resolver", "SrvRecord"]
 
@@ -84,6 +85,31 @@ class Resolver:
         # instead of the weighted lottery, so the user always sees the same order).
         records.sort(key=lambda r: (r.priority, -r.weight, r.target, r.port))
         return DnsAnswer(tuple(records))
+
+    async def txt(self, name: str) -> DnsAnswer[str]:
+        """TXT records, each one's strings joined (RFC 7208 3.3); bytes outside UTF-8 replaced."""
+        answer = await self._query(name, "TXT", "TXT records")
+        if isinstance(answer, _Problem):
+            return DnsAnswer(reason=answer.reason, failed=answer.failed)
+        return DnsAnswer(tuple(b"".join(r.strings).decode("utf-8", "replace") for r in answer))
+
+    async def ns(self, name: str) -> DnsAnswer[str]:
+        """The name servers of a zone, sorted."""
+        answer = await self._query(name, "NS", "name server (NS) records")
+        if isinstance(answer, _Problem):
+            return DnsAnswer(reason=answer.reason, failed=answer.failed)
+        return DnsAnswer(tuple(sorted(_host(r.target) for r in answer)))
+
+    async def ptr(self, address: str) -> DnsAnswer[str]:
+        """The names an IP address's reverse (PTR) records give."""
+        try:
+            name = dns.reversename.from_address(address).to_text(omit_final_dot=True)
+        except (dns.exception.SyntaxError, ValueError):
+            return DnsAnswer(reason=f"{address!r} is not an IP address", failed=True)
+        answer = await self._query(name, "PTR", "reverse (PTR) records")
+        if isinstance(answer, _Problem):
+            return DnsAnswer(reason=answer.reason, failed=answer.failed)
+        return DnsAnswer(tuple(sorted(_host(r.target) for r in answer)))
 
     async def addresses(self, name: str) -> DnsAnswer[str]:
         """IPv4 then IPv6 addresses; asked together."""

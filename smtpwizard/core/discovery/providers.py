@@ -31,7 +31,7 @@ _REQUIRED = ("id", "name", "kind", "source", "checked", "smtp")
 _KNOWN_KEYS = frozenset(
     {
         "id", "name", "kind", "domains", "mx", "flags", "username", "username_hint", "notes",
-        "smtp", "incoming", "source", "checked", "regions",
+        "smtp", "incoming", "source", "checked", "regions", "spf_include", "dkim_selectors",
     }
 )  # fmt: skip
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,6 +66,9 @@ class Provider:
     username: str | None  # template: %EMAILADDRESS% etc., or a literal like "apikey"
     smtp: tuple[ServerTemplate, ...]
     incoming: tuple[IncomingTemplate, ...]
+    # Deliverability: what the domain's SPF must include and where its DKIM keys are published.
+    spf_include: tuple[str, ...] = ()
+    dkim_selectors: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -243,6 +246,8 @@ def _provider(entry: dict[str, Any]) -> Provider:
         username=str(username) if username is not None else None,
         smtp=smtp,
         incoming=incoming,
+        spf_include=tuple(s.lower() for s in _strings(entry.get("spf_include", []), "spf_include", entry)),
+        dkim_selectors=tuple(_strings(entry.get("dkim_selectors", []), "dkim_selectors", entry)),
     )
 
 

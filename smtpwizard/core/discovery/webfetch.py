@@ -98,13 +98,27 @@ class WebFetcher:
 
     async def get_xml(self, url: str, *, timeout: float) -> FetchResult:
         """GET url; redirects may only go to https on the same base domain as url's host."""
+        return await self.get_document(url, timeout=timeout)
+
+    async def get_document(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        media_types: frozenset[str] = _XML_TYPES,
+        redirects: bool = True,
+    ) -> FetchResult:
+        """GET url with the same caps for any media type; redirects=False refuses every 3xx
+        (RFC 8461 3.3: an MTA-STS policy is never fetched through a redirect)."""
         current = httpx.URL(url)
         allowed_base = base_domain(current.host)
         encrypted = current.scheme == "https"
         for _hop in range(_MAX_REDIRECTS + 1):
-            location = await self._get_once(current, timeout)
+            location = await self._get_once(current, timeout, media_types)
             if isinstance(location, bytes):
                 return FetchResult(str(current), location, encrypted)
+            if not redirects:
+                raise FetchError(f"{_show(current)} answered with a redirect; refused")
             target = current.join(location)
             if target.scheme != "https":
                 raise FetchError(
@@ -120,7 +134,9 @@ class WebFetcher:
             f"too many redirects (more than {_MAX_REDIRECTS}); gave up at {_show(current)}"
         )
 
-    async def _get_once(self, url: httpx.URL, timeout: float) -> bytes | str:
+    async def _get_once(
+        self, url: httpx.URL, timeout: float, media_types: frozenset[str]
+    ) -> bytes | str:
         """The body, or the Location of a redirect."""
         if url.scheme not in ("https", "http"):
             raise FetchError(f"{url.scheme!r} addresses are not fetched")
@@ -146,10 +162,11 @@ class WebFetcher:
                 if response.status_code != 200:
                     raise FetchError(f"{_show(url)} answered HTTP {response.status_code}")
                 media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if media_type not in _XML_TYPES:
+                if media_type not in media_types:
+                    wanted = " or ".join(sorted(media_types))
                     raise FetchError(
-                        f"{_show(url)} sent {media_type or 'no content type'!s} instead of XML "
-                        "(text/xml or application/xml); refused"
+                        f"{_show(url)} sent {media_type or 'no content type'!s} instead of "
+                        f"{'XML' if media_types == _XML_TYPES else 'text'} ({wanted}); refused"
                     )
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:
