@@ -21,6 +21,10 @@ COMMANDS: dict[str, Command] = {
     "discover": Command(
         "discover", "find the outgoing server for an email address, and test its ports"
     ),
+    "deliverability": Command(
+        "deliverability",
+        "check a domain's SPF, DKIM, DMARC and more, and say exactly what to add to DNS",
+    ),
     "export": Command(
         "export", "write the settings for a mail program, website, framework or tool"
     ),

@@ -84,14 +84,20 @@ async def check_dkim(ctx: Context, named: tuple[str, ...]) -> Check:
     details = {"selectors_tried": selectors, "keys": [_key_json(k) for k in keys]}
     usable = [k for k in keys if not k.problem]
     seen = shown([f"{k.selector}._domainkey: {k.record}" for k in keys])
-    if not keys:
-        tried = ", ".join(selectors)
-        text = (
-            f"No DKIM key was found for {ctx.domain} (selectors tried: {tried}). Without DKIM, "
-            "mail relies on SPF alone and breaks when it is forwarded."
+    if not keys and failed:
+        return Check(
+            CheckId.DKIM,
+            Status.WARN,
+            _TITLE,
+            f"DKIM could not be checked: {len(failed)} of {len(names)} lookups got no answer "
+            f"(for example {failed[0]}: {printable(answers[names.index(failed[0])].reason)}).",
+            details=details,
         )
-        if failed:
-            text += f" {len(failed)} of the lookups got no answer."
+    if not keys:
+        text = (
+            f"No DKIM key was found for {ctx.domain} (selectors tried: {', '.join(selectors)}). "
+            "Without DKIM, mail relies on SPF alone and breaks when it is forwarded."
+        )
         if named and not any(a.records for a in answers[: len(named)]):
             text += f" The selector you named ({', '.join(named)}) has no key."
         return Check(

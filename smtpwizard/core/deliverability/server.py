@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import dns.reversename
+
 from ..discovery.dns import MxRecord
 from ..servertext import printable
 from .context import Context, shown
@@ -81,6 +83,7 @@ def _ptr_fix(ctx: Context, addresses: list[str]) -> Fix:
         f"{ctx.smtp_host}, and make sure {ctx.smtp_host} resolves to that address. If your mail "
         "provider runs this server, it does this for you.",
         record_type="PTR",
+        name=dns.reversename.from_address(addresses[0]).to_text(omit_final_dot=True),
         value=ctx.smtp_host or "",
         where="At the hosting company or internet provider that owns the server's address.",
         spread=ctx.spread,

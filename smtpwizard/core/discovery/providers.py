@@ -246,7 +246,9 @@ def _provider(entry: dict[str, Any]) -> Provider:
         username=str(username) if username is not None else None,
         smtp=smtp,
         incoming=incoming,
-        spf_include=tuple(s.lower() for s in _strings(entry.get("spf_include", []), "spf_include", entry)),
+        spf_include=tuple(
+            s.lower() for s in _strings(entry.get("spf_include", []), "spf_include", entry)
+        ),
         dkim_selectors=tuple(_strings(entry.get("dkim_selectors", []), "dkim_selectors", entry)),
     )
 
