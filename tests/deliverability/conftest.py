@@ -30,7 +30,18 @@ from tests.discovery.servers import LOOPBACK, DnsServer, Route, Web, Zone
 
 SERVER_IP = "127.0.17.10"  # the SMTP server "we tested" in most cases
 NOPTR_IP = "127.0.17.11"
-STS_DOMAINS = ["good.test", "stsbroken.test", "ststype.test", "stsredirect.test", "stsmx.test"]
+V6_IP = "fd00:17::10"  # data only: nothing connects to it
+# RFC 8463 appendix A's example public key
+ED25519_KEY = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+STS_DOMAINS = [
+    "good.test",
+    "stsbroken.test",
+    "ststype.test",
+    "stsredirect.test",
+    "stsmx.test",
+    "ststesting.test",
+    "stsnoid.test",
+]
 
 
 def txt(value: str) -> str:
@@ -80,11 +91,29 @@ def build_zone(strong_key: str, weak_key: str) -> Zone:
     z.add("liar.lab.test", "A", "127.0.17.12")
     z.add("12.17.0.127.in-addr.arpa", "PTR", "smtp.lab.test.")  # points at a name that is not it
 
+    z.add("dual.lab.test", "A", SERVER_IP)
+    z.add("dual.lab.test", "AAAA", V6_IP)
+
     domain("good.test", f"v=spf1 ip4:{SERVER_IP} -all")
     z.add("_mta-sts.good.test", "TXT", txt("v=STSv1; id=20261201"))
     z.add("_smtp._tls.good.test", "TXT", txt("v=TLSRPTv1; rua=mailto:tls@good.test"))
     z.add("mta-sts.good.test", "A", LOOPBACK)
     domain("nospf.test", None)
+    # every kind of mechanism pyspf looks up: mx, a (A and AAAA), ptr, exists
+    domain("mechs.test", "v=spf1 mx a:dual.lab.test ptr:lab.test exists:%{i}.x.mechs.test -all")
+    domain("v6.test", f"v=spf1 ip4:{SERVER_IP} -all")  # the IPv6 address is not listed
+    domain("rsa1024.test", f"v=spf1 ip4:{SERVER_IP} -all", dkim=dkim_record(1024))
+    domain("ed25519.test", f"v=spf1 ip4:{SERVER_IP} -all", dkim=ED25519_KEY)
+    domain("twodmarc.test", f"v=spf1 ip4:{SERVER_IP} -all")
+    z.add("_dmarc.twodmarc.test", "TXT", txt("v=DMARC1; p=none; rua=mailto:a@twodmarc.test"))
+    for name, sts, rpt in [
+        ("ststesting.test", "v=STSv1; id=2", "v=TLSRPTv1; rua=https://reports.example/tls"),
+        ("stsnoid.test", "v=STSv1;", "v=TLSRPTv1; rua=ftp://bad"),
+    ]:
+        domain(name, f"v=spf1 ip4:{SERVER_IP} -all")
+        z.add(f"_mta-sts.{name}", "TXT", txt(sts))
+        z.add(f"_smtp._tls.{name}", "TXT", txt(rpt))
+        z.add(f"mta-sts.{name}", "A", LOOPBACK)
     domain("unauth.test", "v=spf1 ip4:192.0.2.0/24 -all")
     domain("softfail.test", "v=spf1 ip4:192.0.2.0/24 ~all")
     domain("neutral.test", "v=spf1 ip4:192.0.2.0/24 ?all")
@@ -122,7 +151,7 @@ def build_zone(strong_key: str, weak_key: str) -> Zone:
     z.add("sub.org.test", "MX", "10 mx.org.test.")
     z.add("_dmarc.org.test", "TXT", txt("v=DMARC1; p=none; rua=mailto:d@org.test"))
     z.add("sub.org.test", "TXT", txt(f"v=spf1 ip4:{SERVER_IP} -all"))
-    for name in STS_DOMAINS[1:]:
+    for name in STS_DOMAINS[1:5]:
         domain(name, f"v=spf1 ip4:{SERVER_IP} -all")
         z.add(f"_mta-sts.{name}", "TXT", txt("v=STSv1; id=1"))
         z.add(f"mta-sts.{name}", "A", LOOPBACK)
@@ -183,8 +212,8 @@ class DeliverabilityLab:
             dns_server=self.dns.address,
             ca_file=str(self.ca_file),
             web_ports=(self.web.https_port, self.web.http_port),
-            dns_timeout=1.0,
-            timeout=8.0,
+            dns_timeout=3.0,
+            timeout=15.0,
         )
         return replace(base, **changes)
 
@@ -211,5 +240,9 @@ def dlab(keys: tuple[str, str], web_ca: tuple[ssl.SSLContext, Path]) -> Iterator
         )
         web.route(
             f"https://mta-sts.stsmx.test{policy}", Route(GOOD_POLICY, content_type="text/plain")
+        )
+        testing = b"version: STSv1\nmode: testing\nmx: *.ststesting.test\nmax_age: 86400\n"
+        web.route(
+            f"https://mta-sts.ststesting.test{policy}", Route(testing, content_type="text/plain")
         )
         yield DeliverabilityLab(zone, dns_server, web, ca_file)

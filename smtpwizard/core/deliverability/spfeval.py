@@ -124,7 +124,16 @@ def evaluate(
     40 lookups) so the real count can be shown; the result is still permerror. record: evaluate
     this text instead of the domain's published record.
     """
-    _ACTIVE.set(dns_view)
+    token = _ACTIVE.set(dns_view)
+    try:
+        return _evaluate(domain, address, dns_view, strict, record)
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _evaluate(
+    domain: str, address: str, dns_view: SyncDns, strict: bool, record: str | None
+) -> SpfEvaluation:
     left = max(0.1, dns_view.deadline - time.monotonic())
     query = spf.query(
         i=address,
