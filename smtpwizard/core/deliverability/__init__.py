@@ -5,6 +5,7 @@ addresses), DKIM keys, DMARC, MTA-STS, TLS-RPT, MX and the server's reverse DNS,
 copy-paste fix for each; receiver.py reads what a receiving server concluded about a message.
 """
 
+from .mailbox import FetchedMessage, MailboxError, fetch_message
 from .model import (
     Check,
     CheckId,
@@ -14,6 +15,7 @@ from .model import (
     Status,
     Verdict,
 )
+from .receiver import ReceiverResult, ReceiverVerdict, read_verdict
 from .run import check_deliverability, verdict_of
 
 __all__ = [
@@ -21,9 +23,15 @@ __all__ = [
     "CheckId",
     "DeliverabilityOptions",
     "DeliverabilityReport",
+    "FetchedMessage",
     "Fix",
+    "MailboxError",
+    "ReceiverResult",
+    "ReceiverVerdict",
     "Status",
     "Verdict",
     "check_deliverability",
+    "fetch_message",
+    "read_verdict",
     "verdict_of",
 ]
