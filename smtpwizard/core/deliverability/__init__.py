@@ -16,7 +16,7 @@ from .model import (
     Verdict,
 )
 from .receiver import ReceiverResult, ReceiverVerdict, read_verdict
-from .run import check_deliverability, verdict_of
+from .run import check_deliverability, is_test_domain, verdict_of
 
 __all__ = [
     "Check",
@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "check_deliverability",
     "fetch_message",
+    "is_test_domain",
     "read_verdict",
     "verdict_of",
 ]

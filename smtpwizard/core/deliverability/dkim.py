@@ -165,7 +165,8 @@ def _turn_on(ctx: Context) -> Fix:
         "other",
         f"Turn on DKIM signing for {ctx.domain} in {who}'s admin settings: it creates the key and "
         "shows the record to add (usually a TXT or CNAME at SELECTOR._domainkey."
-        f"{ctx.domain}). If you already did, tell us the selector (--selector NAME).",
+        f"{ctx.domain}). If you already did, it uses a selector not tried here: name it with "
+        f"'smtpwizard deliverability {ctx.domain} --selector NAME'.",
         where=ctx.where,
         spread=ctx.spread,
     )

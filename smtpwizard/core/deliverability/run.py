@@ -21,7 +21,25 @@ from .mtasts import check_mta_sts, check_tls_rpt
 from .server import check_mx, check_ptr
 from .spf import check_spf
 
-__all__ = ["check_deliverability", "verdict_of"]
+__all__ = ["check_deliverability", "is_test_domain", "verdict_of"]
+
+# RFC 6761 and RFC 2606: names that never exist in public DNS, so there is nothing to check
+# unless a DNS server of one's own (a lab) is asked.
+_TEST_SUFFIXES = (
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "example.com",
+    "example.net",
+    "example.org",
+)
+
+
+def is_test_domain(domain: str) -> bool:
+    name = domain.rsplit("@", 1)[-1].rstrip(".").lower()
+    return any(name == s or name.endswith("." + s) for s in _TEST_SUFFIXES)
+
 
 _TITLES = {
     CheckId.SPF: "SPF: which servers may send as you",

@@ -49,7 +49,10 @@ class DonePage(WizardPageBase):
         self.exports_layout.addWidget(
             hint_label("Ready-made files for mail programs, websites and developer tools.")
         )
-        self.scrolling(self.verdict, summary_box, row, self.exports_box)
+        from ..widgets.deliverability_panel import DeliverabilityPanel
+
+        self.arrival = DeliverabilityPanel(self)
+        self.scrolling(self.verdict, summary_box, row, self.arrival, self.exports_box)
         self._exports: ExportsPanel | None = None  # built when first shown: it imports a lot
 
     def initializePage(self) -> None:
@@ -72,11 +75,25 @@ class DonePage(WizardPageBase):
             field.setAccessibleName(label)
             self.summary.addRow(QLabel(f"{label}:"), field)
         self._save_profile()
+        self._check_domain()
         self._build_exports()
 
     def first_empty_field(self) -> None:
         # Nothing here must be typed: the cursor goes to Finish, not into an export's options.
         return None
+
+    def _check_domain(self) -> None:
+        from ...core.deliverability import DeliverabilityOptions
+        from ...core.inputs import email_domain
+
+        state = self.state
+        assert state.settings is not None
+        options = DeliverabilityOptions(
+            smtp_host=state.settings.host,
+            dns_server=state.resolver.dns_server,
+            ca_file=state.ca_file,
+        )
+        self.arrival.start(email_domain(state.email), options)
 
     def _save_profile(self) -> None:
         from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
