@@ -44,12 +44,16 @@ class Zone:
 
 
 class DnsServer:
-    def __init__(self, zone: Zone) -> None:
+    """host/port: where to listen; port 0 picks a free one. A fixed port (53, for daemons that
+    read /etc/resolv.conf) needs an address of the suite's own loopback range."""
+
+    def __init__(self, zone: Zone, host: str = LOOPBACK, port: int = 0) -> None:
         self.zone = zone
         self.queries: list[tuple[str, str, str]] = []  # (transport, name, type)
         self._stopping = threading.Event()
+        self._host, self._port = host, port
         self._udp, self._tcp = self._bind_both()
-        self.address = (LOOPBACK, self._udp.server_address[1])
+        self.address = (host, self._udp.server_address[1])
         self._threads = [
             threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -59,11 +63,11 @@ class DnsServer:
 
     def _bind_both(self) -> tuple[socketserver.ThreadingUDPServer, _TcpServer]:
         owner = self
-        for _ in range(20):
-            udp = socketserver.ThreadingUDPServer((LOOPBACK, 0), _udp_handler(owner))
+        for _ in range(20 if self._port == 0 else 1):
+            udp = socketserver.ThreadingUDPServer((self._host, self._port), _udp_handler(owner))
             udp.daemon_threads = True
             try:
-                tcp = _TcpServer((LOOPBACK, udp.server_address[1]), _tcp_handler(owner))
+                tcp = _TcpServer((self._host, udp.server_address[1]), _tcp_handler(owner))
                 tcp.daemon_threads = True
                 return udp, tcp
             except OSError:

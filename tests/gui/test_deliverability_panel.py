@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the deliverability lab's fixtures are imported, then taken as arguments)
 """The Done page's "Will your mail arrive?" panel against the lab DNS, driven like a person.
 
 Screenshots at 100% and 200% go to $SMTPWIZARD_SHOTS when it is set (looked at by hand).
@@ -17,9 +18,13 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from smtpwizard.core.deliverability import DeliverabilityOptions
 from smtpwizard.ui.widgets.deliverability_panel import DeliverabilityPanel
-from tests.gui.conftest import _session_qloop, qloop  # noqa: F401 (fixtures)
-
-from .conftest import SERVER_IP, DeliverabilityLab
+from tests.deliverability.conftest import (  # noqa: F401 (the lab's fixtures)
+    SERVER_IP,
+    DeliverabilityLab,
+    dlab,
+    keys,
+    web_ca,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -38,7 +43,7 @@ def _texts(panel: DeliverabilityPanel) -> list[str]:
     return [label.text() for label in panel.findChildren(QLabel)]
 
 
-def test_problems_are_shown_with_a_record_to_copy(qtbot, qloop, dlab) -> None:  # noqa: F811
+def test_problems_are_shown_with_a_record_to_copy(qtbot, qloop, dlab) -> None:
     panel = _panel(qtbot, dlab, "unauth.test")
     texts = _texts(panel)
     assert panel.headline.text().startswith("! Mostly")
@@ -53,7 +58,7 @@ def test_problems_are_shown_with_a_record_to_copy(qtbot, qloop, dlab) -> None:  
     _shoot(panel, "deliverability-at-risk")
 
 
-def test_check_again_after_a_fix(qtbot, qloop, dlab) -> None:  # noqa: F811
+def test_check_again_after_a_fix(qtbot, qloop, dlab) -> None:
     panel = _panel(qtbot, dlab, "nospf.test")
     assert any("SPF" in t and t.startswith("—") for t in _texts(panel))
     dlab.zone.add("nospf.test", "TXT", f'"v=spf1 ip4:{SERVER_IP} -all"')
@@ -65,7 +70,7 @@ def test_check_again_after_a_fix(qtbot, qloop, dlab) -> None:  # noqa: F811
     _shoot(panel, "deliverability-good")
 
 
-def test_blocked_and_test_domains(qtbot, qloop, dlab) -> None:  # noqa: F811
+def test_blocked_and_test_domains(qtbot, qloop, dlab) -> None:
     panel = _panel(qtbot, dlab, "rejectnoalign.test")
     assert panel.headline.text().startswith("✗ Probably not")
     _shoot(panel, "deliverability-blocked")
