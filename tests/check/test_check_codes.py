@@ -21,6 +21,8 @@ def test_good_starttls_server_signs_in_and_delivers(lab):
     message = ep.messages[-1]
     assert message.rcpt_tos == ["bob@lab.test"]
     assert b"smtpwizard test message" in message.data
+    # the Message-ID we report is the one the server received: the mailbox is searched for it
+    assert result.message_id and f"Message-ID: {result.message_id}".encode() in message.data
     assert [s.status for s in result.steps] == [StepStatus.OK] * len(result.steps)
     names = [s.name.value for s in result.steps]
     assert names == [

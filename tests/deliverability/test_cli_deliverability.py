@@ -69,6 +69,23 @@ def test_good_domain_exits_0(dlab: DeliverabilityLab, capsys: pytest.CaptureFixt
         (["deliverability", "example.test", "--dns-server", "nope"], "--dns-server takes an IP"),
         (["deliverability", "example.test", "--ca-file", "/nonexistent.pem"], "no such file"),
         (["deliverability", "example.test", "--smtp-host", "a b"], "cannot contain spaces"),
+        (["deliverability", "example.test", "--imap", "imap.example.test"], "go with --read-back"),
+        (["deliverability", "example.test", "--read-back", "<a@b>"], "needs the mailbox"),
+        (
+            [
+                "deliverability",
+                "example.test",
+                "--read-back",
+                "<a@b>",
+                "--imap",
+                "i.test",
+                "--user",
+                "u",
+                "--wait",
+                "0",
+            ],
+            "--wait must be",
+        ),
     ],
 )
 def test_bad_input_exits_2(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import re
 import smtplib
 from collections.abc import Iterator
@@ -198,3 +199,40 @@ async def test_imap_refuses_a_wrong_password_and_an_untrusted_certificate(chain,
     plain = IncomingServer(IncomingProtocol.IMAP, RECEIVER, 143, Security.NONE)
     with pytest.raises(MailboxError, match="only over TLS"):
         await fetch_message(plain, MAILBOX, PASSWORD, "<x@send.test>")
+
+
+def test_the_command_reads_the_verdict_back(chain, chain_ca, key, capsys, monkeypatch) -> None:
+    from smtpwizard.cli import main
+
+    data, message_id = _message(key, "read back by the command")
+    _send(data, AUTHORISED)
+    monkeypatch.setenv("CHAIN_PASSWORD", PASSWORD)
+    args = [
+        "deliverability",
+        "send.test",
+        "--dns-server",
+        "127.0.17.53:53",
+        "--timeout",
+        "15",
+        "--read-back",
+        message_id,
+        "--imap",
+        f"{RECEIVER}:{IMAPS_PORT}",
+        "--user",
+        MAILBOX,
+        "--password-env",
+        "CHAIN_PASSWORD",
+        "--ca-file",
+        str(chain_ca[0]),
+        "--delete-test-message",
+        "--wait",
+        "30",
+    ]
+    main([*args, "--json"])
+    receiver = json.loads(capsys.readouterr().out)["receiver"]
+    assert receiver["verdict"]["outcomes"] == {"spf": "pass", "dkim": "pass", "dmarc": "pass"}
+    assert receiver["deleted"] and receiver["folder"] == "INBOX" and not receiver["in_junk"]
+    assert PASSWORD not in json.dumps(receiver)
+    # deleted: read back again, it is not there any more, said in plain words
+    assert main([*args[:-3], "--wait", "2"]) == 1
+    assert "could not be read back: The test message did not arrive" in capsys.readouterr().out

@@ -72,6 +72,7 @@ class CheckResult:
     transcript: list[str]
     duration: float
     message_sent: bool = False
+    message_id: str | None = None  # the test message's, for reading it back (deliverability)
     certificate_seen: dict[str, Any] | None = None  # details of a certificate that failed checks
 
     @property
@@ -89,6 +90,7 @@ class CheckResult:
             "certificate_seen": self.certificate_seen,
             "transcript": self.transcript,
             "message_sent": self.message_sent,
+            "message_id": self.message_id,
             "duration": round(self.duration, 3),
         }
 

@@ -98,6 +98,7 @@ async def _execute(run: CheckSession) -> CheckResult:
         transcript=run.transcript.lines,
         duration=time.monotonic() - run.start,
         message_sent=run.message_sent,
+        message_id=run.message_id if run.message_sent else None,
         certificate_seen=run.certificate_seen,
     )
 

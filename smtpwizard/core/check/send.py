@@ -58,7 +58,16 @@ async def send_test_message(run: CheckSession) -> None:
         except aiosmtplib.SMTPResponseException as exc:
             raise _reply_failure(run, StepName.DATA, exc) from exc
         run.message_sent = True
+        run.message_id = _message_id(data)
         step.detail = f"the server took the message ({dx.shorten(response.message, 80)})"
+
+
+def _message_id(data: bytes) -> str | None:
+    head = data.split(b"\n\n", 1)[0]
+    for line in head.splitlines():
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
+    return None
 
 
 def _reply_failure(

@@ -58,6 +58,7 @@ class CheckSession:
         self.socket: socket.socket | None = None  # connected; closed by smtp once it has one
         self.held = contextlib.AsyncExitStack()  # what the conversation holds (its admission)
         self.message_sent = False
+        self.message_id: str | None = None  # of the test message, to find it in the mailbox
         self.address: str | None = None
         self.pinned = settings.trusted_fingerprint is not None
         self.tls_context = make_client_context(options.ca_file, pinned=self.pinned)
