@@ -206,6 +206,8 @@ _OK_SMTP = "smtp=[{host='smtp.x.test', port=587, security='starttls'}]"
             "source='https://x.test'\nchecked='2026-11-27'\n" + _OK_SMTP,
             "duplicate provider ids: x",
         ),
+        (_HEAD + _OK_SMTP + "\nspf_include='_spf.x.test'", "spf_include must be a list"),
+        (_HEAD + _OK_SMTP + "\ndkim_selectors=[1]", "dkim_selectors must be a list"),
         ("not toml at all [", "not valid TOML"),
         ("title = 'no providers'", "no [[provider]] entries"),
     ],
@@ -225,3 +227,14 @@ def test_docs_providers_md_is_current_and_lists_every_provider() -> None:
     for provider in providers():
         assert f"(`{provider.id}`)" in text
         assert provider.info.checked in text
+
+
+def test_deliverability_facts_of_the_big_providers() -> None:
+    from smtpwizard.core.discovery.providers import provider_by_id
+
+    google = provider_by_id("google-workspace")
+    microsoft = provider_by_id("microsoft-365")
+    assert google is not None and microsoft is not None
+    assert (google.spf_include, google.dkim_selectors) == (("_spf.google.com",), ("google",))
+    assert microsoft.spf_include == ("spf.protection.outlook.com",)
+    assert microsoft.dkim_selectors == ("selector1", "selector2")

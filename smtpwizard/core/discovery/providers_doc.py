@@ -115,6 +115,16 @@ def _entry(provider: Provider) -> list[str]:
         f"- Email domains: {', '.join(f'`{d}`' for d in provider.domains) or '-'}",
         f"- MX patterns: {', '.join(f'`{m}`' for m in provider.mx) or '-'}",
         f"- Flags: {flags}",
+        *(
+            [f"- SPF include: {', '.join(f'`include:{i}`' for i in provider.spf_include)}"]
+            if provider.spf_include
+            else []
+        ),
+        *(
+            [f"- DKIM selectors: {', '.join(f'`{d}`' for d in provider.dkim_selectors)}"]
+            if provider.dkim_selectors
+            else []
+        ),
     ]
     lines += [f"- Note: {note}" for note in info.notes]
     lines += [f"- Source: <{info.source_url}> (checked {info.checked})", ""]
