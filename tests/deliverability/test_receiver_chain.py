@@ -81,7 +81,7 @@ def chain(chain_dns: DnsServer, chain_ca: tuple[Path, Path, Path]) -> Iterator:
         yield running
 
 
-def _message(key: rsa.RSAPrivateKey | None, subject: str) -> tuple[bytes, str]:
+def chain_message(key: rsa.RSAPrivateKey | None, subject: str) -> tuple[bytes, str]:
     message = EmailMessage()
     message["From"] = "Ann Sender <ann@send.test>"
     message["To"] = MAILBOX
@@ -110,7 +110,7 @@ def _message(key: rsa.RSAPrivateKey | None, subject: str) -> tuple[bytes, str]:
     return data, message_id
 
 
-def _send(data: bytes, source: str) -> None:
+def send_from(data: bytes, source: str) -> None:
     with smtplib.SMTP(
         RECEIVER, SMTP_PORT, local_hostname="out.send.test", timeout=30, source_address=(source, 0)
     ) as smtp:
@@ -137,8 +137,8 @@ async def _read_back(message_id: str, ca: Path, *, delete: bool = True) -> bytes
 
 
 async def test_signed_from_an_authorised_server(chain, chain_ca, key) -> None:
-    data, message_id = _message(key, "signed, authorised")
-    _send(data, AUTHORISED)
+    data, message_id = chain_message(key, "signed, authorised")
+    send_from(data, AUTHORISED)
     header = await _read_back(message_id, chain_ca[0])
     verdict = read_verdict(header)
     assert verdict.authserv_id == AUTHSERV
@@ -155,8 +155,8 @@ async def test_signed_from_an_authorised_server(chain, chain_ca, key) -> None:
 
 
 async def test_unsigned_from_a_server_spf_does_not_list(chain, chain_ca) -> None:
-    data, message_id = _message(None, "unsigned, not authorised")
-    _send(data, STRANGER)
+    data, message_id = chain_message(None, "unsigned, not authorised")
+    send_from(data, STRANGER)
     header = await _read_back(message_id, chain_ca[0])
     verdict = read_verdict(header)
     stamped = _stamped(header)
@@ -167,8 +167,8 @@ async def test_unsigned_from_a_server_spf_does_not_list(chain, chain_ca) -> None
 
 
 async def test_signed_but_from_a_server_spf_does_not_list(chain, chain_ca, key) -> None:
-    data, message_id = _message(key, "signed, not authorised")
-    _send(data, STRANGER)
+    data, message_id = chain_message(key, "signed, not authorised")
+    send_from(data, STRANGER)
     verdict = read_verdict(await _read_back(message_id, chain_ca[0]))
     # DKIM aligned with the From domain is enough for DMARC
     assert (verdict.outcome("spf"), verdict.outcome("dkim"), verdict.outcome("dmarc")) == (
@@ -179,8 +179,8 @@ async def test_signed_but_from_a_server_spf_does_not_list(chain, chain_ca, key) 
 
 
 async def test_the_message_stays_unless_deletion_was_asked(chain, chain_ca) -> None:
-    data, message_id = _message(None, "kept")
-    _send(data, AUTHORISED)
+    data, message_id = chain_message(None, "kept")
+    send_from(data, AUTHORISED)
     await _read_back(message_id, chain_ca[0], delete=False)
     await _read_back(message_id, chain_ca[0], delete=True)  # still there, now deleted
     with pytest.raises(MailboxError, match="did not arrive"):
@@ -204,8 +204,8 @@ async def test_imap_refuses_a_wrong_password_and_an_untrusted_certificate(chain,
 def test_the_command_reads_the_verdict_back(chain, chain_ca, key, capsys, monkeypatch) -> None:
     from smtpwizard.cli import main
 
-    data, message_id = _message(key, "read back by the command")
-    _send(data, AUTHORISED)
+    data, message_id = chain_message(key, "read back by the command")
+    send_from(data, AUTHORISED)
     monkeypatch.setenv("CHAIN_PASSWORD", PASSWORD)
     args = [
         "deliverability",

@@ -94,6 +94,29 @@ class DonePage(WizardPageBase):
             ca_file=state.ca_file,
         )
         self.arrival.start(email_domain(state.email), options)
+        self._offer_read_back()
+
+    def _offer_read_back(self) -> None:
+        """Only for a test message sent to the person's own, encrypted IMAP mailbox."""
+        from ...core.settings import IncomingProtocol, Security
+
+        state = self.state
+        result, incoming = state.last_result, state.incoming
+        if (
+            result is None
+            or not result.message_id
+            or incoming is None
+            or incoming.protocol is not IncomingProtocol.IMAP
+            or incoming.security is Security.NONE
+            or state.send_test_to.lower() != state.email.lower()
+            or not state.password
+        ):
+            self.arrival.receiver.hide()
+            return
+        username = incoming.username or (state.settings.username if state.settings else "")
+        self.arrival.receiver.offer(
+            incoming, username or state.email, state.password, result.message_id, state.ca_file
+        )
 
     def _save_profile(self) -> None:
         from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile

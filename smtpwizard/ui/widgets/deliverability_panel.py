@@ -45,12 +45,17 @@ class DeliverabilityPanel(QGroupBox):
         self.again = QPushButton("Check a&gain")
         self.again.setToolTip("Look up your domain's settings again, for example after a fix")
         self.again.clicked.connect(self._restart)
+        self.again.setEnabled(False)  # until a first check ran
         top = QHBoxLayout()
         top.addWidget(self.headline, 1)
         top.addWidget(self.again)
+        from .receiver_box import ReceiverBox
+
+        self.receiver = ReceiverBox(self)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(self.rows)
+        layout.addWidget(self.receiver)
         self._request: tuple[str, DeliverabilityOptions] | None = None
         self.report: DeliverabilityReport | None = None
 
