@@ -69,3 +69,15 @@ async def test_the_report_deadline_holds_while_pyspf_waits(dlab: DeliverabilityL
     assert time.monotonic() - started < 1.5 + 3.0
     spf = report.check(CheckId.SPF)
     assert spf is not None and spf.status is Status.WARN
+
+
+async def test_control_characters_in_records_never_reach_a_report(dlab: DeliverabilityLab) -> None:
+    import json
+
+    dlab.zone.records["norua.test"]["TXT"] = [f'"v=spf1 ip4:{SERVER_IP} \\027[2J -all"']
+    dlab.zone.records["_dmarc.norua.test"]["TXT"] = [
+        '"v=DMARC1; p=reject; rua=mailto:a@b\\027]0;x"'
+    ]
+    report = await dlab.report("norua.test")
+    text = json.dumps(report.to_json(), ensure_ascii=False)
+    assert "\x1b" not in text and "\ufffd" in text

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..servertext import printable
+
 __all__ = [
     "Check",
     "CheckId",
@@ -15,7 +17,14 @@ __all__ = [
     "Fix",
     "Status",
     "Verdict",
+    "safe_lines",
 ]
+
+
+def safe_lines(text: str) -> str:
+    """Text that may hold DNS data, through the servertext boundary line by line (the line
+    breaks are ours: a policy file shown, several records)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 class Status(enum.StrEnum):
@@ -55,6 +64,12 @@ class Fix:
     where: str = ""  # where to paste it
     spread: str = ""  # how long until the world sees it
 
+    def __post_init__(self) -> None:
+        # Values carry DNS text (a record's terms, a rua address): the boundary holds here,
+        # for every face that shows a fix.
+        for name in ("summary", "name", "value", "where"):
+            object.__setattr__(self, name, safe_lines(getattr(self, name)))
+
     def to_json(self) -> dict[str, str]:
         return {
             "action": self.action,
@@ -77,6 +92,11 @@ class Check:
     fix: Fix | None = None
     optional: bool = False  # good to have; a missing one does not lower the verdict
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "explanation", safe_lines(self.explanation))
+        if self.record is not None:
+            object.__setattr__(self, "record", safe_lines(self.record))
 
     def to_json(self) -> dict[str, Any]:
         return {
