@@ -97,13 +97,16 @@ class DonePage(WizardPageBase):
         self._offer_read_back()
 
     def _offer_read_back(self) -> None:
-        """Only for a test message sent to the person's own, encrypted IMAP mailbox."""
+        """Only for a test message sent to the person's own, encrypted IMAP mailbox (and not in
+        the demo, whose server keeps test messages instead of delivering them)."""
+        from ...core.deliverability import is_test_domain
         from ...core.settings import IncomingProtocol, Security
 
         state = self.state
         result, incoming = state.last_result, state.incoming
         if (
-            result is None
+            (is_test_domain(state.email) and state.resolver.dns_server is None)
+            or result is None
             or not result.message_id
             or incoming is None
             or incoming.protocol is not IncomingProtocol.IMAP
