@@ -42,7 +42,7 @@ class DeliverabilityPanel(QGroupBox):
         self.headline = wrap_label("")
         self.headline.setAccessibleName("Will your mail arrive")
         self.rows = QVBoxLayout()
-        self.again = QPushButton("Check a&gain")
+        self.again = QPushButton("Check agai&n")
         self.again.setToolTip("Look up your domain's settings again, for example after a fix")
         self.again.clicked.connect(self._restart)
         self.again.setEnabled(False)  # until a first check ran
