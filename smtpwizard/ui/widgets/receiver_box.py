@@ -27,7 +27,7 @@ class ReceiverBox(QWidget):
         self.ask = QPushButton("Ask my mailbo&x what the receiving server concluded")
         self.ask.setToolTip("Reads the test message's header from your inbox (over TLS)")
         self.ask.clicked.connect(self._start)
-        self.delete = QCheckBox("Delete the test message after&wards")
+        self.delete = QCheckBox("De&lete the test message afterwards")
         self.result = wrap_label("")
         self.result.setAccessibleName("What the receiving server concluded")
         self.lines = QVBoxLayout()
