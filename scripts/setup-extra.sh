@@ -22,21 +22,23 @@ if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok inst
     fi
 fi
 
-# Nodemailer, pinned by tests/exporters/node/package-lock.json; reinstalled when the lock changes.
-node_dir=tests/exporters/node
+# Nodemailer (tests/exporters/node) and the OpenID Connect provider oidc-provider (tests/oauth/node),
+# pinned by their package-lock.json files; each reinstalled when its lock changes.
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "setup-extra: installing Node.js and npm (Debian packages) for the Nodemailer tests"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 if command -v npm >/dev/null; then
-    lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -c1-16)
-    stamp="$node_dir/node_modules/.smtpwizard-$lock_sum"
-    if [ ! -f "$stamp" ]; then
-        npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
-        touch "$stamp"
-    fi
+    for node_dir in tests/exporters/node tests/oauth/node; do
+        lock_sum=$(sha256sum "$node_dir/package-lock.json" | cut -c1-16)
+        stamp="$node_dir/node_modules/.smtpwizard-$lock_sum"
+        if [ ! -f "$stamp" ]; then
+            npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
+            touch "$stamp"
+        fi
+    done
 else
-    echo "setup-extra: npm is missing (Debian: apt-get install nodejs npm); Nodemailer tests will fail" >&2
+    echo "setup-extra: npm is missing (Debian: apt-get install nodejs npm); Nodemailer and OAuth2 tests will fail" >&2
 fi
 
 # OpenSMTPD's own config checker (smtpd -n) reads the smtpd.conf export. The package would

@@ -6,6 +6,7 @@ import aiosmtplib
 
 from .. import diagnosis as dx
 from .failures import StepFailure
+from .oauth_sasl import authenticate_with_token
 from .session import CheckSession
 from .steps import StepName, StepResult
 
@@ -44,6 +45,8 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
                 technical="AUTH is not in the server's EHLO reply",
             ),
         )
+    if run.access_token is not None:
+        return await authenticate_with_token(run, run.access_token)
     offered = run.server.auth_mechanisms
     usable = [m for m in _PREFERRED if m in offered]
     if not usable:

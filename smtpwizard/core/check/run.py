@@ -65,12 +65,18 @@ async def run_check(
     password: str | None = None,
     options: CheckOptions | None = None,
     progress: ProgressCallback | None = None,
+    access_token: str | None = None,
 ) -> CheckResult:
+    """`access_token` (OAuth2) signs in with OAUTHBEARER/XOAUTH2 instead of `password`."""
     options = options or CheckOptions()
     validate_for_wire(settings, options, password)
+    if access_token is not None and (
+        not access_token.strip() or any(c in access_token for c in "\r\n\x00\x01 ")
+    ):
+        raise InputError("The access token is empty or has spaces or line breaks in it.", "token")
     if options.send_to and not (options.mail_from or (settings.username or "").count("@") == 1):
         raise InputError("To send a test message, give a sender address (--from).", "mail_from")
-    return await _execute(CheckSession(settings, password, options, progress))
+    return await _execute(CheckSession(settings, password, options, progress, access_token))
 
 
 async def _execute(run: CheckSession) -> CheckResult:

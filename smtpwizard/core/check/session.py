@@ -37,14 +37,18 @@ class CheckSession:
         password: str | None,
         options: CheckOptions,
         progress: ProgressCallback | None,
+        access_token: str | None = None,
     ) -> None:
         self.settings = settings
         self.password = password
+        # An OAuth2 access token signs in instead of the password (check/oauth_sasl.py).
+        self.access_token = access_token
         self.options = options
         self.limits = options.limits
         self.progress = progress
         self.transcript = Transcript()
         self.transcript.add_secret(password)
+        self.transcript.add_secret(access_token)
         self.context = DiagnosisContext(settings)
         self.server = ServerInfo()
         self.tls: TlsInfo | None = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .oauth_texts import OAUTH_TEXTS
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -209,3 +211,6 @@ CATALOGUE: dict[str, Entry] = {
 
 # The seed's advice on which security each port normally uses, for suggestions and help.
 SECURITY_WORDS = {"starttls": "STARTTLS", "tls": "SSL/TLS", "none": "None"}
+
+# OAuth2 sign-in failures (core/oauth/errors.py picks them).
+CATALOGUE.update({code: Entry(*texts) for code, texts in OAUTH_TEXTS.items()})

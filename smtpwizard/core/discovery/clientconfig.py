@@ -17,11 +17,19 @@ from ..inputs import parse_host, refuse_control_characters
 from ..settings import IncomingProtocol, IncomingServer, Security
 from .providers import expand_placeholders
 
-__all__ = ["ClientConfig", "ClientConfigError", "OutgoingEntry", "parse_client_config"]
+__all__ = [
+    "ClientConfig",
+    "ClientConfigError",
+    "OAuth2Block",
+    "OutgoingEntry",
+    "parse_client_config",
+]
 
 _SOCKET_TYPES = {"plain": Security.NONE, "ssl": Security.TLS, "starttls": Security.STARTTLS}
 _OAUTH = "oauth2"
 _MAX_SERVERS = 20  # per direction; real documents have one to three
+_MAX_SCOPES = 20
+_MAX_FIELD = 2048
 
 
 class ClientConfigError(ValueError):
@@ -58,6 +66,17 @@ class OutgoingEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuth2Block:
+    """The <oAuth2> section (a sibling of <emailProvider>, as in the ISPDB's office365.com and
+    gmail.com files, thunderbird/autoconfig ispdb/); core/oauth/ checks the URLs are https."""
+
+    issuer: str | None
+    scopes: tuple[str, ...]
+    auth_url: str | None
+    token_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ClientConfig:
     provider_id: str | None
     display_name: str | None
@@ -65,6 +84,7 @@ class ClientConfig:
     outgoing: tuple[OutgoingEntry, ...]  # preference order, as in the document
     incoming: tuple[IncomingServer, ...]
     ignored: tuple[str, ...]  # one plain reason per entry we could not use
+    oauth2: OAuth2Block | None = None
 
 
 def parse_client_config(data: bytes, email: str) -> ClientConfig:
@@ -95,7 +115,9 @@ def parse_client_config(data: bytes, email: str) -> ClientConfig:
         for el in provider
         if _local(el.tag) == "domain" and (el.text or "").strip()
     )
+    block = next((el for el in root if _local(el.tag) == "oAuth2"), None)
     return ClientConfig(
+        oauth2=_oauth2(block, ignored) if block is not None else None,
         provider_id=provider.get("id"),
         display_name=_text(provider, "displayName"),
         domains=domains,
@@ -218,3 +240,26 @@ def _incoming(element: ET.Element, email: str, ignored: list[str]) -> IncomingSe
         return None
     host, port, security, username = endpoint
     return IncomingServer(IncomingProtocol(kind), host, port, security, username)
+
+
+def _oauth2(element: ET.Element, ignored: list[str]) -> OAuth2Block | None:
+    fields: dict[str, str | None] = {}
+    for name in ("issuer", "scope", "authURL", "tokenURL"):
+        value = _text(element, name)
+        if value is not None:
+            # The ISPDB wraps long scope lists over lines: whitespace is a separator.
+            value = " ".join(value.split())
+            try:
+                refuse_control_characters(value, f"oAuth2 {name}")
+            except InputError as exc:
+                ignored.append(exc.message)
+                return None
+            if len(value) > _MAX_FIELD:
+                ignored.append(f"oAuth2 {name}: longer than {_MAX_FIELD} characters")
+                return None
+        fields[name] = value
+    scopes = tuple((fields["scope"] or "").split())
+    if len(scopes) > _MAX_SCOPES:
+        ignored.append(f"oAuth2 scope: {len(scopes)} scopes is too many")
+        return None
+    return OAuth2Block(fields["issuer"], scopes, fields["authURL"], fields["tokenURL"])
