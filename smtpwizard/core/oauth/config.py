@@ -59,6 +59,9 @@ class OAuthConfig:
     revocation_endpoint: str | None = None
     issuer: str | None = None
     ca_file: str | None = None  # a private CA (an organisation's or the tests'), never a bypass
+    # Extra parameters for the sign-in page: Google's access_type=offline, or OpenID's
+    # prompt=consent, without which offline_access (the refresh token) is ignored.
+    authorize_params: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         require_https(self.authorization_endpoint, "sign-in page address")
@@ -97,6 +100,7 @@ class OAuthConfig:
             "revocation_endpoint": self.revocation_endpoint,
             "issuer": self.issuer,
             "ca_file": self.ca_file,
+            "authorize_params": [list(p) for p in self.authorize_params],
         }
 
     @classmethod
@@ -112,6 +116,7 @@ class OAuthConfig:
             revocation_endpoint=data.get("revocation_endpoint") or None,
             issuer=data.get("issuer") or None,
             ca_file=data.get("ca_file") or None,
+            authorize_params=tuple((str(k), str(v)) for k, v in data.get("authorize_params") or ()),
         )
 
 
@@ -134,6 +139,7 @@ def config_from_provider(
         device_authorization_endpoint=provider.device_authorization_endpoint,
         revocation_endpoint=provider.revocation_endpoint,
         issuer=provider.issuer,
+        authorize_params=provider.authorize_params,
     )
 
 

@@ -71,6 +71,8 @@ async def discover_config(
             revocation_endpoint=_optional(metadata, "revocation_endpoint"),
             issuer=str(metadata["issuer"]),
             ca_file=ca_file,
+            # OpenID Connect Core section 11: offline_access is ignored without consent.
+            authorize_params=(("prompt", "consent"),) if "offline_access" in scopes else (),
         )
     except KeyError as exc:
         raise OAuthFailure("oauth_provider_error", issuer, f"the document lacks {exc}") from exc

@@ -131,7 +131,9 @@ async def browser_sign_in(
         exchange = _Exchange(config, listener.redirect_uri)
         try:
             verifier = generate_token(64)
-            extra: dict[str, str] = {"login_hint": login_hint} if login_hint else {}
+            extra = dict(config.authorize_params)
+            if login_hint:
+                extra["login_hint"] = login_hint
             url, _ = exchange.client.create_authorization_url(
                 config.authorization_endpoint,
                 state=listener.state,
@@ -191,9 +193,11 @@ async def device_sign_in(
     exchange = _Exchange(config)
     try:
         async with exchange.guarded():
-            response = await exchange.client.post(
+            response = await exchange.client.request(
+                "POST",
                 config.device_authorization_endpoint,
                 data={"client_id": config.client_id, "scope": config.scope},
+                withhold_token=True,
             )
             answer: dict[str, Any] = response.json()
             if "error" in answer:

@@ -34,6 +34,7 @@ class OAuthProvider:
     # Google's "Desktop app" clients have a secret that is not confidential but required.
     needs_client_secret: bool
     register_guide: tuple[str, ...]  # the short plain guide to registering a client ID
+    authorize_params: tuple[tuple[str, str], ...] = ()
 
     def for_tenant(self, tenant: str) -> OAuthProvider:
         """Microsoft only: an organisation's own tenant instead of "common"."""
@@ -56,6 +57,7 @@ class OAuthProvider:
             self.smtp_hosts,
             self.needs_client_secret,
             self.register_guide,
+            self.authorize_params,
         )
 
 
@@ -102,6 +104,8 @@ GOOGLE = OAuthProvider(
         "Copy its client ID and client secret (for desktop apps the secret is not secret, "
         "but Google asks for it).",
     ),
+    # Google gives a refresh token only with access_type=offline, and again only with consent.
+    authorize_params=(("access_type", "offline"), ("prompt", "consent")),
 )
 
 PROVIDERS: dict[str, OAuthProvider] = {p.key: p for p in (MICROSOFT, GOOGLE)}

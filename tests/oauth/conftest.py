@@ -1,0 +1,109 @@
+"""The real parts of the OAuth2 tests: oidc-provider, Dovecot submission, a relay sink."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smtpwizard.core import credentials, oauth
+
+from .dovecot import running_dovecot
+from .provider import CLIENT_ID, Browser, RunningProvider, running_provider
+from .servers import Certs, make_certs, running_relay
+
+HAVE_TEST_KEYRING = os.environ.get("SMTPWIZARD_TEST_KEYRING") == "1"
+SCOPES = ("openid", "offline_access", "SMTP.Send")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if HAVE_TEST_KEYRING:
+        return
+    skip = pytest.mark.skip(reason="needs a private Secret Service: run under scripts/with-keyring")
+    for item in items:
+        if "tests/oauth" in str(item.fspath) and item.get_closest_marker("keychain"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fresh_backend() -> Iterator[None]:
+    credentials.set_backend(None)
+    yield
+    credentials.set_backend(None)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    return make_certs(tmp_path_factory.mktemp("oauth-certs"))
+
+
+@pytest.fixture(scope="module")
+def provider(certs: Certs) -> Iterator[RunningProvider]:
+    with running_provider(certs.cert, certs.key, certs.ca) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def relay() -> Iterator[tuple[str, int, object]]:
+    with running_relay() as running:
+        yield running
+
+
+@pytest.fixture
+def dovecot(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    certs: Certs,
+    provider: RunningProvider,
+    relay: tuple[str, int, object],
+) -> Iterator[tuple[str, int, Path]]:
+    """A Dovecot of its own per test: its failed-login penalty would slow the next test."""
+    root = tmp_path / "dovecot"
+    with running_dovecot(
+        root,
+        cert=certs.cert,
+        key=certs.key,
+        ca_file=certs.ca,
+        introspection_url=provider.introspection_url.replace(
+            "https://", "https://dovecot:dovecot-introspection-secret@"
+        ),
+        relay=relay[:2],
+        mechanisms=getattr(request, "param", "xoauth2 oauthbearer"),
+    ) as running:
+        yield running
+
+
+async def provider_config(
+    provider: RunningProvider, scopes: tuple[str, ...] = SCOPES, client_id: str = CLIENT_ID
+) -> oauth.OAuthConfig:
+    return await oauth.discover_config(
+        provider.issuer, client_id, scopes=scopes, ca_file=provider.ca_file
+    )
+
+
+async def sign_in_with_browser(
+    config: oauth.OAuthConfig, login: str, *, allow: bool = True
+) -> oauth.TokenSet:
+    """browser_sign_in, with a test person at the provider's real pages."""
+    assert config.ca_file is not None
+    browser = Browser(config.ca_file, login, allow=allow)
+    opened: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    sign_in = asyncio.create_task(
+        oauth.browser_sign_in(config, opened.set_result, login_hint=login, timeout=60)
+    )
+    try:
+        await asyncio.wait({sign_in, opened}, return_when=asyncio.FIRST_COMPLETED)
+        if not sign_in.done():
+            target = await asyncio.to_thread(browser.open, opened.result())
+            # The provider's last redirect, followed as a browser would: to our listener.
+            async with httpx.AsyncClient(timeout=10) as client:
+                page = await client.get(target)
+            assert page.status_code == 200, page.text
+        return await sign_in
+    finally:
+        sign_in.cancel()
+        browser.close()
