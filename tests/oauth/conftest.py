@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from smtpwizard.core import credentials, oauth
 
 from .dovecot import running_dovecot
-from .provider import CLIENT_ID, Browser, RunningProvider, running_provider
+from .provider import CLIENT_ID, INTROSPECTION_SECRET, Browser, RunningProvider, running_provider
 from .servers import Certs, make_certs, running_relay
 
 HAVE_TEST_KEYRING = os.environ.get("SMTPWIZARD_TEST_KEYRING") == "1"
@@ -53,6 +54,26 @@ def relay() -> Iterator[tuple[str, int, object]]:
         yield running
 
 
+def own_dovecot(
+    root: Path,
+    certs: Certs,
+    provider: RunningProvider,
+    relay: tuple[str, int, object],
+    mechanisms: str = "xoauth2 oauthbearer",
+) -> contextlib.AbstractContextManager[tuple[str, int, Path]]:
+    return running_dovecot(
+        root,
+        cert=certs.cert,
+        key=certs.key,
+        ca_file=certs.ca,
+        introspection_url=provider.introspection_url.replace(
+            "https://", f"https://dovecot:{INTROSPECTION_SECRET}@"
+        ),
+        relay=relay[:2],
+        mechanisms=mechanisms,
+    )
+
+
 @pytest.fixture
 def dovecot(
     request: pytest.FixtureRequest,
@@ -61,19 +82,10 @@ def dovecot(
     provider: RunningProvider,
     relay: tuple[str, int, object],
 ) -> Iterator[tuple[str, int, Path]]:
-    """A Dovecot of its own per test: its failed-login penalty would slow the next test."""
-    root = tmp_path / "dovecot"
-    with running_dovecot(
-        root,
-        cert=certs.cert,
-        key=certs.key,
-        ca_file=certs.ca,
-        introspection_url=provider.introspection_url.replace(
-            "https://", "https://dovecot:dovecot-introspection-secret@"
-        ),
-        relay=relay[:2],
-        mechanisms=getattr(request, "param", "xoauth2 oauthbearer"),
-    ) as running:
+    """A Dovecot of its own per test: its failed-login penalty (per client address, in its
+    anvil process) would slow the next sign-in down by seconds."""
+    mechanisms = getattr(request, "param", "xoauth2 oauthbearer")
+    with own_dovecot(tmp_path / "dovecot", certs, provider, relay, mechanisms) as running:
         yield running
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import select
+import ssl
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class RunningProvider:
             self.introspection_url,
             data={"token": token},
             auth=("dovecot", INTROSPECTION_SECRET),
-            verify=self.ca_file,
+            verify=ssl.create_default_context(cafile=self.ca_file),
             timeout=10,
         )
         response.raise_for_status()
@@ -58,7 +59,7 @@ class RunningProvider:
                 "token_type_hint": "refresh_token",
                 "client_id": CLIENT_ID,
             },
-            verify=self.ca_file,
+            verify=ssl.create_default_context(cafile=self.ca_file),
             timeout=10,
         )
         response.raise_for_status()
@@ -131,7 +132,9 @@ class Browser:
     """A person at the provider's pages: signs in as `login`, then allows or cancels."""
 
     def __init__(self, ca_file: str, login: str, *, allow: bool = True) -> None:
-        self.client = httpx.Client(verify=ca_file, timeout=10, follow_redirects=False)
+        self.client = httpx.Client(
+            verify=ssl.create_default_context(cafile=ca_file), timeout=10, follow_redirects=False
+        )
         self.login = login
         self.allow = allow
         self.pages: list[str] = []  # the provider pages seen, for the assertions
