@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import textwrap
 from typing import Any, TextIO
@@ -51,6 +52,19 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--user", help="username, usually the full email address")
     add_password_options(parser)
+    parser.add_argument(
+        "--auth",
+        choices=("password", "oauth2"),
+        default=None,
+        help="sign in with the password (default) or with OAuth2, using the sign-in kept by "
+        "'smtpwizard oauth login' for --user",
+    )
+    parser.add_argument(
+        "--oauth-token-env",
+        metavar="VAR",
+        help="sign in with OAuth2 using the access token in this environment variable "
+        "(obtained elsewhere)",
+    )
     parser.add_argument(
         "--trust-fingerprint",
         metavar="SHA256",
@@ -123,12 +137,18 @@ def run_check_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     send_to = parse_email(args.send_to, "send_to") if args.send_to else None
     mail_from = parse_email(args.mail_from, "from") if args.mail_from else None
-    key = None
-    if settings.username and args.keyring:  # the keychain package is imported only for it
-        from ..core.credentials import credential_key
+    try:
+        access_token = _access_token(args, settings)
+    except OAuthSignInFailed as exc:
+        return _report_sign_in_failure(exc.failure, settings, args.json)
+    password = None
+    if access_token is None:
+        key = None
+        if settings.username and args.keyring:  # the keychain package is imported only for it
+            from ..core.credentials import credential_key
 
-        key = credential_key(settings)
-    password = password_from(args, key=key, needed=bool(settings.username))
+            key = credential_key(settings)
+        password = password_from(args, key=key, needed=bool(settings.username))
     options = CheckOptions(
         timeout=timeout_from(args),
         ca_file=ca_file_from(args),
@@ -136,12 +156,61 @@ def run_check_command(args: argparse.Namespace) -> int:
         send_to=send_to,
         mail_from=mail_from,
     )
-    result = asyncio.run(run_check(settings, password=password, options=options))
+    result = asyncio.run(
+        run_check(settings, password=password, options=options, access_token=access_token)
+    )
     if args.json:
         print_json(result.to_dict())
     else:
         print_human(result)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _access_token(args: argparse.Namespace, settings: ServerSettings) -> str | None:
+    """The OAuth2 access token to sign in with, or None to use a password."""
+    if args.oauth_token_env:
+        if args.auth == "password":
+            fail_usage("--oauth-token-env signs in with OAuth2; leave out --auth password.")
+        token = os.environ.get(args.oauth_token_env, "").strip()
+        if not token:
+            fail_usage(f"The environment variable {args.oauth_token_env} is not set or empty.")
+    elif args.auth != "oauth2":
+        return None
+    if not settings.username:
+        fail_usage("OAuth2 needs the address you sign in with: give --user.")
+    if args.password_env or args.password_stdin:  # (--profile turns --keyring on by itself)
+        fail_usage("OAuth2 signs in with a token, not a password: leave out the password option.")
+    if args.oauth_token_env:
+        return token
+    from ..core.oauth import OAuthFailure, fresh_access_token
+
+    try:
+        fresh, _ = asyncio.run(fresh_access_token(settings.username))
+    except OAuthFailure as failure:
+        failure.username = settings.username
+        raise OAuthSignInFailed(failure) from failure
+    return fresh
+
+
+def _report_sign_in_failure(failure: Any, settings: ServerSettings, as_json: bool) -> int:
+    """No token to test with: said as the check's own diagnosis at the sign-in step."""
+    diagnosis = {**failure.to_dict(), "step": "auth", "suggestion": None, "needs_consent": False}
+    if as_json:
+        print_json({"ok": False, "settings": settings.to_dict(), "diagnosis": diagnosis})
+    else:
+        mark = "✗" if supports_unicode() else "!!"
+        print(f"{mark} {failure.title}")
+        for paragraph in (failure.explanation, "What to do: " + failure.fix):
+            print(textwrap.indent(textwrap.fill(paragraph, 92), "  "))
+    return EXIT_FAILED
+
+
+class OAuthSignInFailed(Exception):
+    """The kept OAuth2 sign-in gave no token; the handler reports it like a check failure."""
+
+    def __init__(self, failure: Any) -> None:
+        super().__init__(failure.code)
+        self.failure = failure
 
 
 def print_human(result: CheckResult, out: TextIO | None = None) -> None:

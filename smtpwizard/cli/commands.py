@@ -31,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     "gui": Command("gui", "open the wizard (the default when no command is given)"),
     "demo-server": Command("demo", "run the built-in demo mail server on this computer"),
     "demo": Command("demo", "start the demo server and run a full live check against it"),
+    "oauth": Command("oauth", "sign in with Microsoft, Google or another OAuth2 provider"),
 }
 
 

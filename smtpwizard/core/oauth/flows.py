@@ -15,14 +15,21 @@ import asyncio
 import contextlib
 import ssl
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+
+# authlib 1.9 prefers the new httpx2 package and warns (on every command line run) when it falls
+# back to httpx, which it still supports and which the rest of smtpwizard uses: not the user's
+# concern, so that one warning is silenced here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.common.security import generate_token
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from .config import OAuthConfig, require_https
 from .errors import OAuthFailure, classify_token_error
