@@ -24,6 +24,9 @@ PLACEHOLDERS = {
     "{not_after}": "*expiry date*",
     "{mechanisms}": "*methods offered*",
     "{send_to}": "*recipient*",
+    "{provider}": "*identity provider (Microsoft, Google, ...)*",
+    "{client_id}": "*client ID*",
+    "{skew}": "*how far off*",
 }
 
 

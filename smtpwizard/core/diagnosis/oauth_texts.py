@@ -55,7 +55,7 @@ OAUTH_TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     "oauth_clock_skew": (
         "Your computer's clock is wrong",
-        "Your computer's clock is {skew} off from {provider}'s, so sign-ins look expired or "
+        "Your computer's clock is {skew} of {provider}'s, so sign-ins look expired or "
         "not yet valid.",
         "Turn on 'Set time automatically' in your system's date and time settings, then sign "
         "in again.",
