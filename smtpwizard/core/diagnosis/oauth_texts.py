@@ -46,7 +46,7 @@ OAUTH_TEXTS: dict[str, tuple[str, str, str]] = {
         "mail-sending permission to it ({mechanisms}).",
     ),
     "oauth_client_unknown": (
-        "{provider} does not know this app",
+        "This app is not known to {provider}",
         "The client ID {client_id} is not registered with {provider}, or not in your "
         "organisation (a typing error, a deleted app, or an app registered for one "
         "organisation only).",
