@@ -40,7 +40,9 @@ class Certs:
 
 def make_certs(root: Path) -> Certs:
     ca = trustme.CA()
-    leaf = ca.issue_cert("127.0.14.1", "127.0.14.2", "127.0.14.4", "127.0.14.5", "localhost")
+    leaf = ca.issue_cert(
+        "127.0.14.1", "127.0.14.2", "127.0.14.4", "127.0.14.5", "127.0.14.6", "localhost"
+    )
     root.mkdir(parents=True, exist_ok=True)
     ca.cert_pem.write_to_path(str(root / "ca.pem"))
     leaf.private_key_pem.write_to_path(str(root / "key.pem"))
