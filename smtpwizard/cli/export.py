@@ -88,6 +88,12 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="thunderbird-userjs: also switch this identity (id1, or its address) to the new "
         "server; without it no identity is changed",
     )
+    source.add_argument(
+        "--auth",
+        choices=("password", "oauth2"),
+        default="password",
+        help="oauth2: sign in with Microsoft/Google/OpenID (Thunderbird and msmtp can)",
+    )
     source.add_argument("--trust-fingerprint", metavar="SHA256", help=argparse.SUPPRESS)
     source.add_argument("--allow-insecure-auth", action="store_true", help=argparse.SUPPRESS)
     incoming = parser.add_argument_group(
@@ -192,6 +198,7 @@ def _render(args: argparse.Namespace) -> ExportResult:
         checked_on=checked_on,
         thunderbird_profile=profile,
         thunderbird_identity=args.thunderbird_identity,
+        oauth2=args.auth == "oauth2",
     )
 
 

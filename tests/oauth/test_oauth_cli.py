@@ -178,21 +178,32 @@ def test_msmtp_sends_with_passwordeval_oauth_token(
 ) -> None:
     assert shutil.which("msmtp"), "msmtp is installed by scripts/apt-packages-test.txt"
     assert _login(provider, "frank@example.test").returncode == 0
-    command = " ".join(
-        [sys.executable, "-m", "smtpwizard", "oauth", "token", "--user", "frank@example.test"]
+    # Our own msmtp export, as a user would save it; only the test CA is added to it.
+    exported = _run(
+        "export",
+        "--format",
+        "msmtp",
+        "--host",
+        dovecot[0],
+        "--port",
+        str(dovecot[1]),
+        "--security",
+        "starttls",
+        "--user",
+        "frank@example.test",
+        "--email",
+        "frank@example.test",
+        "--auth",
+        "oauth2",
     )
+    assert exported.returncode == 0, exported.stderr
+    assert "auth oauthbearer" in exported.stdout
+    assert 'passwordeval "smtpwizard oauth token --user frank@example.test"' in exported.stdout
     config = tmp_path / "msmtprc"
-    config.write_text(
-        "account default\n"
-        f"host {dovecot[0]}\nport {dovecot[1]}\n"
-        "tls on\ntls_starttls on\n"
-        f"tls_trust_file {certs.ca}\n"
-        "auth oauthbearer\n"
-        "user frank@example.test\n"
-        "from frank@example.test\n"
-        f'passwordeval "{command}"\n'
-    )
+    config.write_text(exported.stdout.replace("tls on\n", f"tls on\ntls_trust_file {certs.ca}\n"))
     config.chmod(0o600)
+    # `smtpwizard` is found on PATH, as after an install.
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     sent = subprocess.run(
         ["msmtp", "-C", str(config), "-d", "somebody@example.test"],
         input="Subject: hello\n\nsent with an OAuth2 token\n",
@@ -200,6 +211,7 @@ def test_msmtp_sends_with_passwordeval_oauth_token(
         text=True,
         timeout=60,
         check=False,
+        env=env,
     )
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "AUTH OAUTHBEARER" in sent.stdout + sent.stderr

@@ -241,3 +241,28 @@ async def test_a_token_is_refused_for_a_server_without_oauth(lab: object) -> Non
     assert "does not take OAuth2 tokens" in result.diagnosis.explanation
     with pytest.raises(InputError):
         await run_check(settings, access_token="two words")
+
+
+async def test_microsoft_comes_back_to_localhost() -> None:
+    config = oauth.config_from_provider(oauth.MICROSOFT, "my-app")
+    assert config.redirect_host == "localhost"
+    assert oauth.OAuthConfig.from_dict(config.to_dict()).redirect_host == "localhost"
+    opened: list[str] = []
+    with pytest.raises(oauth.OAuthFailure):
+        await oauth.browser_sign_in(config, opened.append, timeout=0.2)
+    url = httpx.URL(opened[0])
+    assert url.host == "login.microsoftonline.com"
+    assert url.params["scope"] == "https://outlook.office.com/SMTP.Send offline_access"
+    assert url.params["redirect_uri"].startswith("http://localhost:")
+    async with RedirectListener("localhost") as listener:
+        async with httpx.AsyncClient(timeout=5) as client:
+            page = await client.get(
+                listener.redirect_uri, params={"state": listener.state, "code": "c"}
+            )
+        assert page.status_code == 200 and (await listener.wait())["code"] == "c"
+    with pytest.raises(ValueError):
+        RedirectListener("example.com")
+    with pytest.raises(InputError):
+        oauth.OAuthConfig(
+            "x", "https://a.example/", "https://a.example/t", ("s",), "id", redirect_host="evil"
+        )

@@ -105,6 +105,7 @@ class ExportRequest:
     thunderbird_servers: tuple[str, ...] | None = None
     # Only when asked: the identity (mail.identity.KEY) to switch to the new server.
     thunderbird_identity: str | None = None
+    oauth2: bool = False  # sign in with OAuth2 (the token comes from smtpwizard oauth token)
 
     @property
     def host(self) -> str:
@@ -174,6 +175,7 @@ class ExportFormat:
     sign_in_note: str = ""  # where the password goes when it is not in the file
     for_version: str = ""  # one line: which program and version the file is for
     place: Place | None = None  # None: from the audience
+    handles_oauth2: bool = False  # the consumer can sign in with an OAuth2 token
 
     @property
     def where(self) -> Place:

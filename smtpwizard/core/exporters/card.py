@@ -94,6 +94,8 @@ def settings_json(req: ExportRequest) -> str:
 
     outgoing = server(req.host, req.port, req.security, req.username)
     outgoing["authentication"] = req.auth
+    if req.oauth2:
+        outgoing["sign_in"] = "oauth2"
     if req.password is not None:
         outgoing["password"] = req.password
     incoming = req.account.incoming
@@ -137,6 +139,7 @@ FORMATS = (
         file_name="email-settings.html",
         how_to_use=_CARD_HOW + "Open it in a web browser; File > Print prints it on one page.",
         can_carry_password=True,
+        handles_oauth2=True,
         render=settings_card_html,
         for_version="Any mail program; opens in any web browser",
         sign_in_note="The card says 'your email password (or app password)'.",
@@ -148,6 +151,7 @@ FORMATS = (
         file_name="email-settings.pdf",
         how_to_use=_CARD_HOW + "Fits A4 and US Letter paper.",
         can_carry_password=True,
+        handles_oauth2=True,
         render=_settings_card_pdf,
         for_version="Any mail program; prints on A4 or US Letter",
         binary=True,
@@ -163,6 +167,7 @@ FORMATS = (
             "smtpwizard itself never stores the password in it unless you asked."
         ),
         can_carry_password=True,
+        handles_oauth2=True,
         render=settings_json,
         place=Place.CODE,
         for_version="smtpwizard settings format 1",

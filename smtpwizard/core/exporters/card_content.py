@@ -55,6 +55,18 @@ _PROGRAM_WORDS = {
 }
 
 
+# WP Mail SMTP's "Other SMTP" mailer takes only a password; its Microsoft 365 / Outlook and
+# Google / Gmail mailers sign in with OAuth2 through the plugin's own app setup (its docs,
+# "How to Set Up the Outlook Mailer" and "How to Set Up the Gmail Mailer").
+_WORDPRESS_OAUTH2 = CardRow(
+    "wordpress.mailer",
+    "Mailer to choose",
+    "In WP Mail SMTP choose the 'Microsoft 365 / Outlook' or 'Google / Gmail' mailer, not "
+    "'Other SMTP' (it cannot sign in with OAuth2); Post SMTP and FluentSMTP have the same "
+    "Microsoft and Google connections.",
+)
+
+
 def _encryption_hint(security: Security) -> str:
     return _PROGRAM_WORDS[security]
 
@@ -98,7 +110,17 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
             "Also called 'My outgoing server requires authentication'." if req.auth else "",
         ),
     ]
-    if req.username:
+    if req.username and req.oauth2:
+        outgoing += [
+            _address_row("outgoing.username", "Username", req.username),
+            CardRow(
+                "outgoing.signin",
+                "How to sign in",
+                "With your provider's sign-in page (OAuth2); there is no password to type",
+                "In your mail program choose 'OAuth2' as the authentication method.",
+            ),
+        ]
+    elif req.username:
         outgoing += [
             _address_row("outgoing.username", "Username", req.username),
             CardRow("outgoing.password", "Password", password, mono=req.password is not None),
@@ -107,6 +129,8 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
         CardSection("Account", tuple(account_rows)),
         CardSection("Sending", tuple(outgoing)),
     ]
+    if req.oauth2:
+        sections.append(CardSection("On a WordPress site", (_WORDPRESS_OAUTH2,)))
     incoming = req.account.incoming
     if incoming is not None:
         sections.append(
@@ -128,7 +152,9 @@ def card_sections(req: ExportRequest) -> tuple[CardSection, ...]:
                         _encryption_hint(incoming.security),
                     ),
                     _address_row("incoming.username", "Username", req.incoming_username),
-                    CardRow("incoming.password", "Password", PASSWORD_HINT),
+                    CardRow("incoming.password", "Password", PASSWORD_HINT)
+                    if not req.oauth2
+                    else CardRow("incoming.signin", "How to sign in", "OAuth2, as for sending"),
                 ),
             )
         )

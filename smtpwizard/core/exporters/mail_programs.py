@@ -15,7 +15,8 @@ __all__ = ["FORMATS"]
 
 _TB_SOCKET = {Security.NONE: "plain", Security.STARTTLS: "STARTTLS", Security.TLS: "SSL"}
 _TB_TRY_SSL = {Security.NONE: 0, Security.STARTTLS: 2, Security.TLS: 3}
-_TB_AUTH_NONE, _TB_AUTH_CLEARTEXT = 1, 3
+# nsMsgAuthMethod values of comm-central mailnews/base/public/MailNewsTypes2.idl.
+_TB_AUTH_NONE, _TB_AUTH_CLEARTEXT, _TB_AUTH_OAUTH2 = 1, 3, 10
 # Apple has one boolean; STARTTLS as true is what Apple Configurator writes for port 587 [U].
 _APPLE_SSL = {Security.NONE: False, Security.STARTTLS: True, Security.TLS: True}
 _APPLE_TYPE = {IncomingProtocol.IMAP: "EmailTypeIMAP", IncomingProtocol.POP3: "EmailTypePOP"}
@@ -47,6 +48,9 @@ def thunderbird_autoconfig(req: ExportRequest) -> str:
         else ""
     )
     outgoing_auth = "password-cleartext" if req.auth else "none"
+    incoming_auth = "password-cleartext"
+    if req.oauth2:  # Thunderbird then signs in with the provider it knows, both ways
+        outgoing_auth = incoming_auth = "OAuth2"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<!-- Made by smtpwizard for every address at this domain (also read by Thunderbird\n"
@@ -61,7 +65,7 @@ def thunderbird_autoconfig(req: ExportRequest) -> str:
         f"      <hostname>{xml_text(inc.host, 'incoming_host')}</hostname>\n"
         f"      <port>{inc.port}</port>\n"
         f"      <socketType>{_TB_SOCKET[inc.security]}</socketType>\n"
-        "      <authentication>password-cleartext</authentication>\n"
+        f"      <authentication>{incoming_auth}</authentication>\n"
         f"      <username>{domain_login(req.incoming_username, req.email)}</username>\n"
         "    </incomingServer>\n"
         '    <outgoingServer type="smtp">\n'
@@ -79,6 +83,12 @@ def thunderbird_autoconfig(req: ExportRequest) -> str:
 TB_SERVER_KEY = "smtpwizard"
 
 
+def _tb_auth_method(req: ExportRequest) -> int:
+    if req.oauth2:
+        return _TB_AUTH_OAUTH2
+    return _TB_AUTH_CLEARTEXT if req.auth else _TB_AUTH_NONE
+
+
 def thunderbird_user_js(req: ExportRequest) -> str:
     prefix = f"mail.smtpserver.{TB_SERVER_KEY}."
     description = f"{req.display_name} <{req.email}>" if req.display_name else req.email
@@ -86,7 +96,7 @@ def thunderbird_user_js(req: ExportRequest) -> str:
         (prefix + "hostname", req.host),
         (prefix + "port", req.port),
         (prefix + "try_ssl", _TB_TRY_SSL[req.security]),
-        (prefix + "authMethod", _TB_AUTH_CLEARTEXT if req.auth else _TB_AUTH_NONE),
+        (prefix + "authMethod", _tb_auth_method(req)),
     ]
     if req.username:
         prefs.append((prefix + "username", req.username))
@@ -195,6 +205,7 @@ FORMATS = (
         ),
         for_version="Thunderbird 78 and later, Thunderbird for Android, K-9 Mail 6.7+",
         can_carry_password=False,
+        handles_oauth2=True,
         render=thunderbird_autoconfig,
         needs_incoming=True,
         sign_in_note="Thunderbird asks for the password and keeps it in its password manager.",
@@ -213,6 +224,7 @@ FORMATS = (
         ),
         for_version="Thunderbird 115, 128 and later (desktop)",
         can_carry_password=False,
+        handles_oauth2=True,
         render=thunderbird_user_js,
         sign_in_note="Thunderbird asks for the password at the first send.",
     ),

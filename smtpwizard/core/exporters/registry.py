@@ -93,6 +93,7 @@ def render_export(
     checked_on: dt.date | None = None,
     thunderbird_profile: str | os.PathLike[str] | None = None,
     thunderbird_identity: str | None = None,
+    oauth2: bool = False,
 ) -> ExportResult:
     """Make one export. The password is written only with include_password=True (and then it
     must be given); otherwise it is ignored and the format's safer way is used.
@@ -106,6 +107,15 @@ def render_export(
             "incoming",
         )
     _check_identity(settings, account)
+    if oauth2 and not fmt.handles_oauth2:
+        raise ExportError(
+            f"{fmt.title} cannot sign in with OAuth2 (Microsoft or Google sign-in). Use the "
+            "provider's own connector for it, an app password where the provider allows one, "
+            "or export for Thunderbird or msmtp, which can.",
+            "oauth2",
+        )
+    if oauth2 and include_password:
+        raise PasswordNotSupported("An OAuth2 sign-in has no password to include.", "password")
     if include_password:
         if not fmt.can_carry_password:
             raise PasswordNotSupported(
@@ -128,6 +138,7 @@ def render_export(
         thunderbird_servers=(
             profile_smtp_servers(Path(thunderbird_profile)) if thunderbird_profile else None
         ),
+        oauth2=oauth2 and bool(settings.username),
     )
     if thunderbird_identity:
         request = dataclasses.replace(

@@ -22,6 +22,10 @@ def keychain_command(key: str) -> str:
     return f"secret-tool lookup service smtpwizard username {shlex.quote(key)}"
 
 
+def oauth_token_command(username: str) -> str:
+    return f"smtpwizard oauth token --user {shlex.quote(username)}"
+
+
 def _colon_fingerprint(hex_digest: str) -> str:
     upper = hex_digest.upper()
     return ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
@@ -43,7 +47,15 @@ def msmtp(req: ExportRequest) -> str:
         if req.settings.trusted_fingerprint:
             fingerprint = _colon_fingerprint(req.settings.trusted_fingerprint)
             lines.append(f"tls_fingerprint {fingerprint}")
-    if req.username:
+    if req.username and req.oauth2:
+        # msmtp's OAUTHBEARER takes the access token as its password; our helper renews it.
+        lines += [
+            "auth oauthbearer",
+            f"user {msmtp_value(req.username)}",
+            "# An OAuth2 access token, renewed when needed from the sign-in in the keychain.",
+            f"passwordeval {msmtp_value(oauth_token_command(req.username))}",
+        ]
+    elif req.username:
         # msmtp refuses to send a password unencrypted unless the method is named outright.
         insecure = req.security is Security.NONE and req.settings.allow_insecure_auth
         lines += [f"auth {'plain' if insecure else 'on'}", f"user {msmtp_value(req.username)}"]
@@ -188,6 +200,7 @@ FORMATS = (
             "libsecret-tools). Test: echo 'Subject: test' | msmtp you@example.com"
         ),
         can_carry_password=True,
+        handles_oauth2=True,
         render=msmtp,
         for_version="msmtp 1.8 and later",
         sign_in_note="Read from the system keychain (passwordeval with secret-tool).",

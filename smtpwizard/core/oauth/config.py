@@ -62,6 +62,7 @@ class OAuthConfig:
     # Extra parameters for the sign-in page: Google's access_type=offline, or OpenID's
     # prompt=consent, without which offline_access (the refresh token) is ignored.
     authorize_params: tuple[tuple[str, str], ...] = ()
+    redirect_host: str = "127.0.0.1"  # RFC 8252's choice; "localhost" where only that works
 
     def __post_init__(self) -> None:
         require_https(self.authorization_endpoint, "sign-in page address")
@@ -73,6 +74,8 @@ class OAuthConfig:
             if url is not None:
                 require_https(url, what)
         _check_client_id(self.client_id)
+        if self.redirect_host not in ("127.0.0.1", "localhost"):
+            raise InputError("The sign-in must come back to this computer (127.0.0.1).")
         if not self.scopes:
             raise InputError("No scope was given: the token would not allow sending mail.")
         for scope in self.scopes:
@@ -101,6 +104,7 @@ class OAuthConfig:
             "issuer": self.issuer,
             "ca_file": self.ca_file,
             "authorize_params": [list(p) for p in self.authorize_params],
+            "redirect_host": self.redirect_host,
         }
 
     @classmethod
@@ -117,6 +121,7 @@ class OAuthConfig:
             issuer=data.get("issuer") or None,
             ca_file=data.get("ca_file") or None,
             authorize_params=tuple((str(k), str(v)) for k, v in data.get("authorize_params") or ()),
+            redirect_host=str(data.get("redirect_host") or "127.0.0.1"),
         )
 
 
@@ -140,6 +145,7 @@ def config_from_provider(
         revocation_endpoint=provider.revocation_endpoint,
         issuer=provider.issuer,
         authorize_params=provider.authorize_params,
+        redirect_host=provider.redirect_host,
     )
 
 

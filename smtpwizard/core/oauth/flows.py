@@ -27,6 +27,9 @@ import httpx
 # back to httpx, which it still supports and which the rest of smtpwizard uses: not the user's
 # concern, so that one warning is silenced here.
 with warnings.catch_warnings():
+    # authlib.deprecate's import puts an "always" filter first: ours must come after it.
+    import authlib.deprecate  # noqa: F401
+
     warnings.filterwarnings("ignore", message="The httpx module is deprecated")
     from authlib.common.security import generate_token
     from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
@@ -134,7 +137,7 @@ async def browser_sign_in(
     timeout: float = BROWSER_TIMEOUT,
 ) -> TokenSet:
     """Open the provider's sign-in page; wait for its redirect; exchange the code."""
-    async with RedirectListener() as listener:
+    async with RedirectListener(config.redirect_host) as listener:
         exchange = _Exchange(config, listener.redirect_uri)
         try:
             verifier = generate_token(64)

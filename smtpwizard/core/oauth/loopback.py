@@ -32,32 +32,46 @@ _NOT_OURS = _PAGE.format(
 
 
 class RedirectListener:
-    def __init__(self) -> None:
+    """`name` is what the redirect address says: "127.0.0.1", or "localhost" for providers
+    that only accept that (Microsoft's desktop apps register http://localhost, any port);
+    then ::1 on the same port is served too, for browsers that try IPv6 first."""
+
+    def __init__(self, name: str = "127.0.0.1") -> None:
+        if name not in ("127.0.0.1", "localhost"):
+            raise ValueError(f"not a loopback name: {name!r}")
+        self.name = name
         self.state = secrets.token_urlsafe(24)
         self._server: asyncio.Server | None = None
+        self._server6: asyncio.Server | None = None
         self._result: asyncio.Future[dict[str, str]] | None = None
         self.port = 0
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://{self.name}:{self.port}/"
 
     async def __aenter__(self) -> RedirectListener:
         self._result = asyncio.get_running_loop().create_future()
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, limit=_MAX_REQUEST)
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.name == "localhost":
+            with contextlib.suppress(OSError):  # no IPv6 here: 127.0.0.1 alone serves
+                self._server6 = await asyncio.start_server(
+                    self._handle, "::1", self.port, limit=_MAX_REQUEST
+                )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            # Python 3.12+ waits for open handlers; they each have a deadline of their own.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
-            self._server = None
+        for server in (self._server, self._server6):
+            if server is not None:
+                server.close()
+                # Python 3.12+ waits for open handlers; each has a deadline of its own.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(server.wait_closed(), 1.0)
+        self._server = self._server6 = None
 
     async def wait(self) -> dict[str, str]:
         """The redirect's query parameters (code, state, error, iss...), once."""

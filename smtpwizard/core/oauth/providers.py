@@ -35,6 +35,7 @@ class OAuthProvider:
     needs_client_secret: bool
     register_guide: tuple[str, ...]  # the short plain guide to registering a client ID
     authorize_params: tuple[tuple[str, str], ...] = ()
+    redirect_host: str = "127.0.0.1"
 
     def for_tenant(self, tenant: str) -> OAuthProvider:
         """Microsoft only: an organisation's own tenant instead of "common"."""
@@ -58,6 +59,7 @@ class OAuthProvider:
             self.needs_client_secret,
             self.register_guide,
             self.authorize_params,
+            self.redirect_host,
         )
 
 
@@ -82,6 +84,9 @@ MICROSOFT = OAuthProvider(
         "ask your administrator to grant consent for the organisation.",
         "Copy the Application (client) ID from the Overview page: that is your client ID.",
     ),
+    # A "Mobile and desktop" app registers http://localhost and Entra then accepts any port
+    # (Microsoft identity platform, "Redirect URI restrictions": localhost, not 127.0.0.1).
+    redirect_host="localhost",
 )
 
 GOOGLE = OAuthProvider(
