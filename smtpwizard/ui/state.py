@@ -15,6 +15,7 @@ from ..core.settings import (
 
 if TYPE_CHECKING:
     from ..core.check import CheckResult
+    from ..core.oauth import OAuthConfig, SignIn
 
 
 @dataclass
@@ -41,6 +42,10 @@ class WizardState:
     profile_name: str = ""
     saved_profile: str = ""
     password_saved: bool = False
+    # OAuth2: a whole sign-in configuration from a preset (support desk, tests), and the
+    # sign-in once done (its tokens in memory; the keychain keeps the refresh token).
+    oauth_preset: OAuthConfig | None = None
+    oauth: SignIn | None = None
     # Demo and testing: extra CA and name overrides for the checks.
     ca_file: str | None = None
     demo: bool = False

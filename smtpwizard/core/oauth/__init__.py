@@ -20,7 +20,14 @@ from .flows import (
     revoke_refresh_token,
 )
 from .providers import GOOGLE, MICROSOFT, PROVIDERS, OAuthProvider, provider_for_server
-from .store import SignIn, fresh_access_token, load_sign_in, save_sign_in, sign_out
+from .store import (
+    SignIn,
+    fresh_access_token,
+    load_sign_in,
+    renewed_sign_in,
+    save_sign_in,
+    sign_out,
+)
 from .tokens import TokenSet
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "load_sign_in",
     "provider_for_server",
     "refresh_tokens",
+    "renewed_sign_in",
     "require_https",
     "revoke_refresh_token",
     "save_sign_in",

@@ -79,7 +79,8 @@ MICROSOFT = OAuthProvider(
         "Open entra.microsoft.com, go to App registrations and choose New registration.",
         "Any name will do. Under Redirect URI choose 'Public client/native (mobile & desktop)' "
         "and enter http://localhost.",
-        "Under Authentication turn on 'Allow public client flows' (needed for --device).",
+        "Under Authentication turn on 'Allow public client flows' (only needed to sign in "
+        "with a code on another device).",
         "Under API permissions add Office 365 Exchange Online > SMTP.Send (delegated), or "
         "ask your administrator to grant consent for the organisation.",
         "Copy the Application (client) ID from the Overview page: that is your client ID.",

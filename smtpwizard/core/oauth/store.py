@@ -21,7 +21,14 @@ from .errors import OAuthFailure
 from .flows import refresh_tokens, revoke_refresh_token
 from .tokens import TokenSet
 
-__all__ = ["SignIn", "fresh_access_token", "load_sign_in", "save_sign_in", "sign_out"]
+__all__ = [
+    "SignIn",
+    "fresh_access_token",
+    "load_sign_in",
+    "renewed_sign_in",
+    "save_sign_in",
+    "sign_out",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,18 @@ async def fresh_access_token(
     # Providers that rotate refresh tokens invalidate the old one: keep the new one at once.
     await save_sign_in(renewed, timeout)
     return tokens.access_token, renewed
+
+
+async def renewed_sign_in(sign_in: SignIn, timeout: float = credentials.DEFAULT_TIMEOUT) -> SignIn:
+    """The same sign-in with a token valid for at least a minute; re-kept in the keychain
+    when it was renewed (best effort: without a keychain it lives in memory only)."""
+    if sign_in.tokens.fresh():
+        return sign_in
+    tokens = await refresh_tokens(sign_in.config, sign_in.tokens)
+    renewed = SignIn(sign_in.username, sign_in.config, tokens)
+    with contextlib.suppress(credentials.KeychainError):
+        await save_sign_in(renewed, timeout)
+    return renewed
 
 
 async def sign_out(

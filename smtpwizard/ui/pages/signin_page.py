@@ -10,6 +10,7 @@ from ...core.errors import InputError
 from ...core.inputs import parse_email, parse_username
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label, wrap_label
+from ..widgets.oauth_box import OAuthBox
 from ..widgets.password_field import PasswordField
 from .base import WizardPageBase
 
@@ -26,6 +27,8 @@ class SignInPage(WizardPageBase):
         self.username.setAccessibleName("Username")
         self.username.setToolTip("Usually your full email address")
         self.username_hint = hint_label()
+        self.oauth = OAuthBox()  # shown for providers that want OAuth2 (oauth_box.py)
+        self.oauth.hide()
         self.password = PasswordField()
         self.remember = QCheckBox("&Remember the password in this computer's keychain")
         self.remember.setAccessibleName("Remember the password in the system keychain")
@@ -44,19 +47,27 @@ class SignInPage(WizardPageBase):
         form.addRow("", self.needs_login)
         form.addRow("&Username:", self.username)
         form.addRow("", self.username_hint)
+        form.addRow(self.oauth)
         form.addRow("&Password:", self.password)
         form.addRow("", self.remember)
         form.addRow("", self.keychain_note)
         form.addRow(self.send_test, self.send_to)
         self.scrolling(self.hints, form, self.error)
         self.needs_login.toggled.connect(self._login_toggled)
+        self.username.textChanged.connect(self._username_changed)
+        self.oauth.signed_in.connect(self._oauth_signed_in)
         self.send_test.toggled.connect(self.send_to.setEnabled)
         self.password.edit.textEdited.connect(self._password_typed)
         self.keychain = TaskRunner(self)
         self.keychain.succeeded.connect(self._keychain_known)
         self.keychain.failed.connect(self._keychain_failed)
         self.setTabOrder(self.needs_login, self.username)
-        self.setTabOrder(self.username, self.password.edit)
+        self.setTabOrder(self.username, self.oauth.client_id)
+        self.setTabOrder(self.oauth.client_id, self.oauth.client_secret)
+        self.setTabOrder(self.oauth.client_secret, self.oauth.sign_in_button)
+        self.setTabOrder(self.oauth.sign_in_button, self.oauth.cancel_button)
+        self.setTabOrder(self.oauth.cancel_button, self.oauth.guide_button)
+        self.setTabOrder(self.oauth.guide_button, self.password.edit)
         self.setTabOrder(self.password.edit, self.password.toggle)
         self.setTabOrder(self.password.toggle, self.remember)
         self.setTabOrder(self.remember, self.send_test)
@@ -77,12 +88,33 @@ class SignInPage(WizardPageBase):
         name, notes = provider_hints(state)
         self.hints.setText(notes_html(name, notes))
         self.hints.setVisible(bool(notes))
+        self._offer_oauth()
         hint = username_hint(state)
         self.username_hint.setText(hint or "Usually your full email address.")
         self.remember.setEnabled(False)
         from ...core.credentials import keychain_status
 
         self.keychain.start(lambda _progress: keychain_status())
+
+    def _offer_oauth(self) -> None:
+        from ...core.oauth import provider_for_server
+
+        state = self.state
+        provider = provider_for_server(state.settings.host) if state.settings else None
+        if provider is None and state.oauth_preset is None:
+            self.oauth.hide()
+            return
+        self.oauth.configure(provider, state.oauth_preset)
+        self.oauth.username = self.username.text().strip()
+        self.password.edit.setPlaceholderText("Only for an app password")
+        self.oauth.show()
+
+    def _username_changed(self, text: str) -> None:
+        self.oauth.username = text.strip()
+
+    def _oauth_signed_in(self, sign_in: Any) -> None:
+        self.state.oauth = sign_in
+        self.error.hide()
 
     def _keychain_known(self, status: Any) -> None:
         self.state.keychain_available = status.available
@@ -126,7 +158,16 @@ class SignInPage(WizardPageBase):
             self.error.show()
             self.username.setFocus()
             return False
-        if self.needs_login.isChecked() and not self.password.text():
+        oauth = state.oauth if state.oauth and state.oauth.username == username else None
+        if oauth is None and self.oauth.isVisible() and not self.password.text():
+            self.error.setText(
+                "Please sign in with the button above, or enter an app password if your "
+                "provider gave you one."
+            )
+            self.error.show()
+            self.oauth.sign_in_button.setFocus()
+            return False
+        if self.needs_login.isChecked() and oauth is None and not self.password.text():
             self.error.setText("Please enter the password.")
             self.error.show()
             self.password.setFocus()
@@ -134,6 +175,10 @@ class SignInPage(WizardPageBase):
         self.error.hide()
         assert state.settings is not None
         state.settings = state.settings.with_changes(username=username or None)
+        state.oauth = oauth
+        # A typed password (an app password) wins over the OAuth2 sign-in, as the user chose.
+        if self.password.text():
+            state.oauth = None
         state.password = self.password.text() if username else ""
         state.remember_password = self.remember.isChecked() and self.remember.isEnabled()
         state.send_test_to = send_to
@@ -141,3 +186,4 @@ class SignInPage(WizardPageBase):
 
     def cleanupPage(self) -> None:
         self.keychain.cancel()
+        self.oauth.stop()

@@ -172,11 +172,20 @@ class TestPage(WizardPageBase):
         self.password_row.hide()
         password = self.state.password or None
         options = self.options()
-        self.runner.start(
-            lambda progress: run_check(
-                settings, password=password, options=options, progress=progress
+        oauth = self.state.oauth
+
+        async def check(progress: Any) -> Any:
+            token = None
+            if oauth is not None:  # renewed first when it is about to expire
+                from ...core.oauth import renewed_sign_in
+
+                self.state.oauth = renewed = await renewed_sign_in(oauth)
+                token = renewed.tokens.access_token
+            return await run_check(
+                settings, password=password, options=options, progress=progress, access_token=token
             )
-        )
+
+        self.runner.start(check)
 
     def start_alternatives(self) -> None:
         from ..alternatives import try_alternatives
@@ -318,18 +327,19 @@ class TestPage(WizardPageBase):
 
     def _crashed(self, exc: object) -> None:
         from ...core.diagnosis import Diagnosis
+        from ...core.oauth import OAuthFailure
 
         self.elapsed.setText("")
-        self.card.show_diagnosis(
-            Diagnosis(
+        if isinstance(exc, OAuthFailure):  # the OAuth2 sign-in could not be renewed
+            diagnosis = Diagnosis(exc.code, exc.title, exc.explanation, exc.fix, step="auth")
+        else:
+            diagnosis = Diagnosis(
                 code="protocol_error",
                 title="The test could not run",
                 explanation=str(exc),
                 fix="Check the settings on the previous pages and try again.",
-            ),
-            None,
-            alternatives=False,
-        )
+            )
+        self.card.show_diagnosis(diagnosis, None, alternatives=False)
         self.card.show()
         self.completeChanged.emit()
 
