@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTreeWidget,
 )
 
+from smtpwizard.core import oauth
 from smtpwizard.core.settings import Security
 from smtpwizard.ui.page_ids import PageId
 
@@ -84,12 +85,22 @@ def test_tab_order_on_the_sign_in_page_follows_the_form(qtbot, wizard):
     page = wizard.page_of(PageId.SIGN_IN)
     chain = [page.needs_login, page.username, page.password.edit, page.password.toggle]
     for current, expected in itertools.pairwise(chain):
-        assert current.nextInFocusChain() is expected or _next_focus(current) is expected
+        assert _next_focus(current, page) is expected
+    # With "Sign in with ..." shown (oauth_box.py), it comes between username and password.
+    page.oauth.configure(oauth.MICROSOFT, None)
+    page.oauth.show()
+    box = page.oauth
+    chain = [page.username, box.client_id, box.sign_in_button, box.guide_button, page.password.edit]
+    for current, expected in itertools.pairwise(chain):
+        assert _next_focus(current, page) is expected
 
 
-def _next_focus(widget):
+def _next_focus(widget, page):
+    """Where Tab goes: the next widget in the chain that takes focus and is not hidden."""
     candidate = widget.nextInFocusChain()
-    while candidate is not None and not candidate.focusPolicy():
+    while candidate is not None and (
+        not candidate.focusPolicy() or not candidate.isVisibleTo(page)
+    ):
         candidate = candidate.nextInFocusChain()
     return candidate
 
