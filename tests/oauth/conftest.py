@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,17 +16,7 @@ from .dovecot import running_dovecot
 from .provider import CLIENT_ID, INTROSPECTION_SECRET, Browser, RunningProvider, running_provider
 from .servers import Certs, make_certs, running_relay
 
-HAVE_TEST_KEYRING = os.environ.get("SMTPWIZARD_TEST_KEYRING") == "1"
 SCOPES = ("openid", "offline_access", "SMTP.Send")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if HAVE_TEST_KEYRING:
-        return
-    skip = pytest.mark.skip(reason="needs a private Secret Service: run under scripts/with-keyring")
-    for item in items:
-        if "tests/oauth" in str(item.fspath) and item.get_closest_marker("keychain"):
-            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .provider import stop
+
 ADDRESS = "127.0.14.2"
 STARTUP_DEADLINE = 15.0
 
@@ -148,10 +150,5 @@ def running_dovecot(
             time.sleep(0.02)  # polling for the daemon's listener, not synchronising on time
         yield ADDRESS, port, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
         shutil.rmtree(shared, ignore_errors=True)

@@ -92,12 +92,17 @@ def running_provider(
             raise RuntimeError(f"oidc-provider did not start: {err.decode(errors='replace')}")
         yield RunningProvider(json.loads(line)["issuer"], ca_file)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it lingers: the process is ours, started by the test."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 class _FormReader(HTMLParser):

@@ -88,9 +88,8 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def _check_args(dovecot: tuple[str, int, Path], certs: Certs, user: str = ALICE) -> list[str]:
+def _server_args(dovecot: tuple[str, int, Path], user: str) -> list[str]:
     return [
-        "check",
         "--host",
         dovecot[0],
         "--port",
@@ -99,10 +98,11 @@ def _check_args(dovecot: tuple[str, int, Path], certs: Certs, user: str = ALICE)
         "starttls",
         "--user",
         user,
-        "--ca-file",
-        certs.ca,
-        "--json",
     ]
+
+
+def _check_args(dovecot: tuple[str, int, Path], certs: Certs, user: str = ALICE) -> list[str]:
+    return ["check", *_server_args(dovecot, user), "--ca-file", certs.ca, "--json"]
 
 
 def test_login_token_check_logout(
@@ -183,14 +183,7 @@ def test_msmtp_sends_with_passwordeval_oauth_token(
         "export",
         "--format",
         "msmtp",
-        "--host",
-        dovecot[0],
-        "--port",
-        str(dovecot[1]),
-        "--security",
-        "starttls",
-        "--user",
-        "frank@example.test",
+        *_server_args(dovecot, "frank@example.test"),
         "--email",
         "frank@example.test",
         "--auth",

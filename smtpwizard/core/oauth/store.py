@@ -80,32 +80,33 @@ async def load_sign_in(
 async def fresh_access_token(
     username: str, timeout: float = credentials.DEFAULT_TIMEOUT
 ) -> tuple[str, SignIn]:
-    """An access token valid for at least a minute, renewed (and re-saved) when needed."""
+    """An access token valid for at least a minute, renewed (and re-kept) when needed."""
     sign_in = await load_sign_in(username, timeout)
     if sign_in is None:
         raise OAuthFailure("oauth_not_signed_in", "your provider", username=username)
+    renewed = await renewed_sign_in(sign_in, timeout, keep=True)
+    return renewed.tokens.access_token, renewed
+
+
+async def renewed_sign_in(
+    sign_in: SignIn, timeout: float = credentials.DEFAULT_TIMEOUT, *, keep: bool = False
+) -> SignIn:
+    """The same sign-in with a token valid for at least a minute. A renewed one is kept in
+    the keychain at once (providers that rotate refresh tokens invalidate the old one); with
+    keep=False that is best effort, for a wizard on a computer without a keychain."""
     if sign_in.tokens.fresh():
-        return sign_in.tokens.access_token, sign_in
+        return sign_in
     try:
         tokens = await refresh_tokens(sign_in.config, sign_in.tokens)
     except OAuthFailure as failure:
-        failure.username = username
+        failure.username = sign_in.username
         raise
     renewed = SignIn(sign_in.username, sign_in.config, tokens)
-    # Providers that rotate refresh tokens invalidate the old one: keep the new one at once.
-    await save_sign_in(renewed, timeout)
-    return tokens.access_token, renewed
-
-
-async def renewed_sign_in(sign_in: SignIn, timeout: float = credentials.DEFAULT_TIMEOUT) -> SignIn:
-    """The same sign-in with a token valid for at least a minute; re-kept in the keychain
-    when it was renewed (best effort: without a keychain it lives in memory only)."""
-    if sign_in.tokens.fresh():
-        return sign_in
-    tokens = await refresh_tokens(sign_in.config, sign_in.tokens)
-    renewed = SignIn(sign_in.username, sign_in.config, tokens)
-    with contextlib.suppress(credentials.KeychainError):
+    try:
         await save_sign_in(renewed, timeout)
+    except credentials.KeychainError:
+        if keep:
+            raise
     return renewed
 
 
