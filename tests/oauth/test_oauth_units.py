@@ -252,3 +252,35 @@ def test_sasl_strings_match_the_specifications() -> None:
     assert base64.b64decode(odd).startswith(b"n,a=a=2Cb=3Dc@example.com,")
     with pytest.raises(ValueError):
         sasl_initial_response("PLAIN", "u", "t", "h", 1)
+
+
+def test_discovery_candidates_carry_the_oauth2_block() -> None:
+    from smtpwizard.core.discovery.model import SourceKind
+    from smtpwizard.core.discovery.source import config_candidates
+    from smtpwizard.core.probe.search import candidate_to_dict
+
+    config = parse_client_config(OFFICE365_SHAPE, "anna@contoso.com")
+    (candidate,) = config_candidates(
+        config,
+        email="anna@contoso.com",
+        domain="contoso.com",
+        source=SourceKind.ISPDB,
+        trusted=True,
+        detail="From the test.",
+    )
+    assert candidate.oauth2 is config.oauth2
+    shown = candidate_to_dict(candidate)["oauth2"]
+    assert shown["token_url"] == "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+    password_only = OFFICE365_SHAPE.replace(
+        b"<authentication>OAuth2</authentication>",
+        b"<authentication>password-cleartext</authentication>",
+    )
+    (plain,) = config_candidates(
+        parse_client_config(password_only, "a@contoso.com"),
+        email="a@contoso.com",
+        domain="contoso.com",
+        source=SourceKind.ISPDB,
+        trusted=True,
+        detail="",
+    )
+    assert plain.oauth2 is None and candidate_to_dict(plain)["oauth2"] is None

@@ -15,6 +15,7 @@ import defusedxml.ElementTree as SafeET
 from ..errors import InputError
 from ..inputs import parse_host, refuse_control_characters
 from ..settings import IncomingProtocol, IncomingServer, Security
+from .model import OAuth2Block
 from .providers import expand_placeholders
 
 __all__ = [
@@ -63,17 +64,6 @@ class OutgoingEntry:
         if auth and auth <= {"none", "client-ip-address"}:
             notes.append("This server does not ask for a password (it trusts your network).")
         return tuple(notes)
-
-
-@dataclass(frozen=True, slots=True)
-class OAuth2Block:
-    """The <oAuth2> section (a sibling of <emailProvider>, as in the ISPDB's office365.com and
-    gmail.com files, thunderbird/autoconfig ispdb/); core/oauth/ checks the URLs are https."""
-
-    issuer: str | None
-    scopes: tuple[str, ...]
-    auth_url: str | None
-    token_url: str | None
 
 
 @dataclass(frozen=True, slots=True)

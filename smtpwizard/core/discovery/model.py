@@ -98,6 +98,17 @@ class ProviderInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuth2Block:
+    """The <oAuth2> section (a sibling of <emailProvider>, as in the ISPDB's office365.com and
+    gmail.com files, thunderbird/autoconfig ispdb/); core/oauth/ checks the URLs are https."""
+
+    issuer: str | None
+    scopes: tuple[str, ...]
+    auth_url: str | None
+    token_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One possible outgoing server. port/security None mean "probe the standard ports"."""
 
@@ -113,6 +124,7 @@ class Candidate:
     incoming: IncomingServer | None = None
     detail: str = ""  # where exactly it came from, in plain words
     flags: frozenset[ProviderFlag] = frozenset()
+    oauth2: OAuth2Block | None = None  # the document's <oAuth2> settings (core/oauth uses them)
 
     @property
     def complete(self) -> bool:

@@ -100,6 +100,9 @@ def config_candidates(
                 incoming=incoming,
                 detail=f"{detail} {owner}".strip(),
                 flags=provider.info.flags if provider else frozenset(),
+                oauth2=config.oauth2
+                if "oauth2" in {a.lower() for a in entry.authentication}
+                else None,
             )
         )
     return tuple(candidates)

@@ -94,6 +94,19 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
         "notes": list(candidate.notes),
         "detail": candidate.detail,
         "incoming": candidate.incoming.to_dict() if candidate.incoming else None,
+        "oauth2": _oauth2_dict(candidate),
+    }
+
+
+def _oauth2_dict(candidate: Candidate) -> dict[str, Any] | None:
+    block = candidate.oauth2
+    if block is None:
+        return None
+    return {
+        "issuer": block.issuer,
+        "scopes": list(block.scopes),
+        "auth_url": block.auth_url,
+        "token_url": block.token_url,
     }
 
 
