@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from smtpwizard.core import oauth
 from smtpwizard.core.settings import Security
 from smtpwizard.ui.page_ids import PageId
+from smtpwizard.ui.widgets.oauth_box import remember_client_id, remembered_client_ids
 from tests.oauth.conftest import certs, dovecot, provider, relay  # noqa: F401 (fixtures)
 from tests.oauth.provider import CLIENT_ID, Browser
 
@@ -112,7 +113,7 @@ def test_the_wait_for_the_browser_can_be_cancelled(qtbot, wizard, provider, dove
     qtbot.waitUntil(closed, timeout=5000)  # the listener is gone with the wait
 
 
-def test_microsoft_asks_for_the_client_id_and_explains_it(qtbot, wizard):
+def test_microsoft_asks_for_the_client_id_and_explains_it(qtbot, wizard, isolated_config):
     fill_email(qtbot, wizard, "anna@contoso.com", manual=True)
     fill_server(qtbot, wizard, "smtp.office365.com", 587, Security.STARTTLS)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
@@ -124,3 +125,10 @@ def test_microsoft_asks_for_the_client_id_and_explains_it(qtbot, wizard):
     assert "client ID is needed" in box.error.text()  # nothing opened without one
     qtbot.mouseClick(box.guide_button, Qt.MouseButton.LeftButton)
     assert box.guide.isVisible() and "entra.microsoft.com" in box.guide.text()
+    # Entered once per provider: a client ID that worked before is filled in next time.
+    remember_client_id("microsoft", "11111111-2222-3333-4444-555555555555")
+    assert remembered_client_ids() == {"microsoft": "11111111-2222-3333-4444-555555555555"}
+    assert "oauth_client_ids" in (isolated_config / "app-state.json").read_text()
+    box.client_id.clear()
+    box.configure(oauth.MICROSOFT, None)
+    assert box.client_id.text() == "11111111-2222-3333-4444-555555555555"

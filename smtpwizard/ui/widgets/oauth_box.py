@@ -10,6 +10,7 @@ its own thread); the access token stays in memory.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,8 @@ class OAuthBox(QGroupBox):
         for row, shown in ((0, needs_id), (1, needs_secret)):
             self.form.setRowVisible(row, shown)
         self.guide_button.setVisible(needs_id)
+        if needs_id and provider is not None and not self.client_id.text():
+            self.client_id.setText(remembered_client_ids().get(provider.key, ""))
         if provider is not None:
             steps = "\n".join(f"{n}. {s}" for n, s in enumerate(provider.register_guide, 1))
             self.guide.setText(f"Register your own app with {provider.label} once:\n{steps}")
@@ -178,3 +181,25 @@ async def _sign_in(
     except KeychainError:
         return sign_in, False
     return sign_in, True
+
+
+# The client ID is entered once per provider: it is not a secret (the client secret, when a
+# provider has one, stays in the keychain entry only), so the wizard's small state file keeps it.
+_CLIENT_IDS = "oauth_client_ids"
+
+
+def remembered_client_ids() -> dict[str, str]:
+    from ...core.app_state import load_app_state
+
+    ids = load_app_state().get(_CLIENT_IDS)
+    return {str(k): str(v) for k, v in ids.items()} if isinstance(ids, dict) else {}
+
+
+def remember_client_id(provider: str, client_id: str) -> None:
+    from ...core.app_state import AppStateError, load_app_state, save_app_state
+
+    state = load_app_state()
+    ids = state.get(_CLIENT_IDS)
+    state[_CLIENT_IDS] = {**(ids if isinstance(ids, dict) else {}), provider: client_id}
+    with contextlib.suppress(AppStateError, ValueError):  # a convenience, never a failure
+        save_app_state(state)
