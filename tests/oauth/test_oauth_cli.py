@@ -210,3 +210,50 @@ def test_msmtp_sends_with_passwordeval_oauth_token(
     assert "AUTH OAUTHBEARER" in sent.stdout + sent.stderr
     sink = relay[2]
     assert any(b"sent with an OAuth2 token" in m.content for m in sink.messages)  # type: ignore[attr-defined]
+
+
+def test_login_with_a_device_code(provider: RunningProvider) -> None:
+    proc = subprocess.Popen(
+        [
+            *SMTPWIZARD,
+            "oauth",
+            "login",
+            "--device",
+            "--issuer",
+            provider.issuer,
+            "--scope",
+            "SMTP.Send",
+            "--client-id",
+            CLIENT_ID,
+            "--user",
+            "hana@example.test",
+            "--ca-file",
+            provider.ca_file,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    said = b""
+    deadline = time.monotonic() + 30
+    while b"minutes)" not in said and time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(proc.stderr.fileno(), 65536) if ready else b""
+        if not chunk:
+            break
+        said += chunk
+    words = said.decode().split()
+    page = words[words.index("open") + 1]
+    code = words[words.index("code") + 1]
+    assert page == f"{provider.issuer}/device"
+    browser = Browser(provider.ca_file, "hana@example.test")
+    try:
+        browser.enter_code(page, code)
+    finally:
+        browser.close()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert b"Signed in as hana@example.test" in out
+    token = _run("oauth", "token", "--user", "hana@example.test")
+    assert provider.introspect(token.stdout.strip())["sub"] == "hana@example.test"
+    assert _run("oauth", "logout", "--user", "hana@example.test").returncode == 0
