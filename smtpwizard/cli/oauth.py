@@ -153,8 +153,20 @@ def _open(url: str, no_browser: bool) -> None:
     print(
         "Opening your browser to sign in. If it does not open, visit:\n  " + url,
         file=sys.stderr,
+        flush=True,
     )
-    if not no_browser:
+    # Without a desktop, Python's webbrowser may start a text browser in this very terminal.
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if headless and not no_browser:
+        print(
+            "(No desktop here, so no browser was opened: sign in with --device instead, or "
+            "open the address in a browser on this same computer.)",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif not no_browser:
         import webbrowser
 
         webbrowser.open(url)
