@@ -49,7 +49,7 @@ def _to_sign_in(qtbot, wizard, dovecot, preset):  # noqa: F811
     return page
 
 
-def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, tmp_path):  # noqa: F811
+def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, isolated_config):  # noqa: F811
     page = _to_sign_in(qtbot, wizard, dovecot, _preset(provider))
     box = page.oauth
     assert box.isVisible() and box.sign_in_button.text() == "Sign in with 127.0.14.1"
@@ -76,7 +76,7 @@ def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, t
     qtbot.waitUntil(lambda: wizard.state.oauth is not None, timeout=30000)
     assert walked and walked[0].startswith("http://127.0.0.1:")
     assert "Signed in as alice@example.test" in box.status.text()
-    page.grab().save(str(tmp_path / "signed-in.png"))
+    page.grab().save(str(isolated_config.parent / "signed-in.png"))
 
     wizard.next()
     _, result = wait_for_test(qtbot, wizard)
@@ -85,6 +85,21 @@ def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, t
     assert "OAUTHBEARER" in auth.detail
     token = wizard.state.oauth.tokens.access_token
     assert all(token not in line for line in result.transcript)
+
+    # The exports on the last page sign in with OAuth2 too, and hold no token.
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE)
+    panel = wizard.page_of(PageId.DONE)._exports
+    panel.select("msmtp")
+    text = panel.preview.toPlainText()
+    assert "auth oauthbearer" in text and "smtpwizard oauth token --user alice@example.test" in text
+    panel.select("django")
+    assert "cannot sign in with OAuth2" in panel.problem.text()
+    written = [p for p in isolated_config.rglob("*") if p.is_file()]
+    assert written  # the profile the wizard saved, at least
+    for path in written:
+        text = path.read_text(errors="replace")
+        assert token not in text and (wizard.state.oauth.tokens.refresh_token or "?") not in text
 
 
 def test_the_wait_for_the_browser_can_be_cancelled(qtbot, wizard, provider, dovecot):  # noqa: F811

@@ -212,6 +212,7 @@ class ExportsPanel(QWidget):
                 thunderbird_identity=(
                     self._tb_identity_key if self.tb_identity.isChecked() else None
                 ),
+                oauth2=state.oauth is not None,  # signed in with OAuth2: exports say so
             )
         except ExportError as exc:
             self.problem.setText(exc.message)
