@@ -266,3 +266,143 @@ async def test_microsoft_comes_back_to_localhost() -> None:
         oauth.OAuthConfig(
             "x", "https://a.example/", "https://a.example/t", ("s",), "id", redirect_host="evil"
         )
+
+
+def _scripted(answers: list[tuple[int, dict[str, object]]]) -> Route:
+    """A token endpoint answering from a list, one answer per request."""
+
+    def route(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        status, body = answers.pop(0)
+        return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+    return route
+
+
+def _device_config(issuer: str, certs: Certs) -> oauth.OAuthConfig:
+    return oauth.OAuthConfig(
+        "Example ID",
+        f"{issuer}/auth",
+        f"{issuer}/token",
+        ("SMTP.Send", "offline_access"),
+        "app",
+        device_authorization_endpoint=f"{issuer}/device",
+        ca_file=certs.ca,
+    )
+
+
+def _device_answer(issuer: str, **changes: object) -> dict[str, object]:
+    answer: dict[str, object] = {
+        "device_code": "dc",
+        "user_code": "ABCD-EFGH",
+        "verification_uri": f"{issuer}/verify",
+        "expires_in": 60,
+        "interval": 1,
+    }
+    answer.update(changes)
+    return answer
+
+
+async def test_the_device_poll_waits_slows_down_and_gets_the_token(certs: Certs) -> None:
+    routes: dict[str, Route] = {}
+    with https_server(certs, routes) as issuer:
+        routes["/device"] = _json(_device_answer(issuer))
+        answers: list[tuple[int, dict[str, object]]] = [
+            (400, {"error": "authorization_pending"}),
+            (400, {"error": "slow_down"}),
+            (200, {"access_token": "AT", "refresh_token": "RT", "expires_in": 3600}),
+        ]
+        routes["/token"] = _scripted(answers)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        tokens = await oauth.device_sign_in(_device_config(issuer, certs), lambda code: None)
+        took = loop.time() - began
+    assert tokens.access_token == "AT" and tokens.refresh_token == "RT" and answers == []
+    # 1 s, 1 s, then 1 + 5 s after slow_down (RFC 8628 section 3.5): never faster than told.
+    assert took >= 8.0
+
+
+async def test_the_device_code_expires_or_is_refused(certs: Certs) -> None:
+    routes: dict[str, Route] = {}
+    with https_server(certs, routes) as issuer:
+        routes["/device"] = _json(_device_answer(issuer, expires_in=0.5))
+        with pytest.raises(oauth.OAuthFailure) as expired:
+            await oauth.device_sign_in(_device_config(issuer, certs), lambda code: None)
+        assert expired.value.code == "oauth_consent_denied" and "expired" in expired.value.technical
+
+        routes["/device"] = _json(_device_answer(issuer))
+        routes["/token"] = _scripted([(400, {"error": "access_denied"})])
+        shown: list[oauth.DeviceCode] = []
+
+        async def show(code: oauth.DeviceCode) -> None:
+            shown.append(code)
+
+        with pytest.raises(oauth.OAuthFailure) as denied:
+            await oauth.device_sign_in(_device_config(issuer, certs), show)
+        assert denied.value.code == "oauth_consent_denied" and shown[0].user_code == "ABCD-EFGH"
+
+        routes["/device"] = _json({"device_code": "dc"})  # no code to show: not usable
+        with pytest.raises(oauth.OAuthFailure) as broken:
+            await oauth.device_sign_in(_device_config(issuer, certs), lambda code: None)
+        assert broken.value.code == "oauth_provider_error"
+
+        routes["/device"] = _json(_device_answer(issuer, verification_uri="http://x.example/"))
+        with pytest.raises(oauth.OAuthFailure):
+            await oauth.device_sign_in(_device_config(issuer, certs), lambda code: None)
+
+
+async def test_a_renewal_without_a_keychain_lives_in_memory(certs: Certs) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from smtpwizard.core import credentials
+
+    routes: dict[str, Route] = {}
+    with https_server(certs, routes) as issuer:
+        routes["/token"] = _scripted([(200, {"access_token": "new", "expires_in": 3600})] * 2)
+        config = _device_config(issuer, certs)
+        stale = oauth.SignIn("ivy@example.test", config, oauth.TokenSet("old", "RT", 0.0))
+        credentials.set_backend(NoKeyring())
+        try:
+            renewed = await oauth.renewed_sign_in(stale)
+            assert renewed.tokens.access_token == "new"
+            assert renewed.tokens.refresh_token == "RT"  # kept: the provider sent no new one
+            with pytest.raises(credentials.KeychainError):
+                await oauth.renewed_sign_in(stale, keep=True)
+        finally:
+            credentials.set_backend(None)
+        assert await oauth.renewed_sign_in(renewed) is renewed  # still fresh: nothing asked
+
+
+async def test_discovery_odd_documents(certs: Certs) -> None:
+    routes: dict[str, Route] = {}
+    with https_server(certs, routes) as issuer:
+        routes["/.well-known/openid-configuration"] = _json(_metadata(issuer))
+        with pytest.raises(InputError) as no_id:
+            await oauth.discover_config(issuer, "", scopes=("s",), ca_file=certs.ca)
+        assert no_id.value.field == "client_id"
+        routes["/.well-known/openid-configuration"] = lambda h: (
+            200,
+            {"Content-Encoding": "gzip, gzip"},
+            gzip.compress(gzip.compress(b"{}")),
+        )
+        routes["/.well-known/oauth-authorization-server"] = _json([1, 2])
+        with pytest.raises(oauth.OAuthFailure) as odd:
+            await _discover(issuer, certs)
+        assert "stacked compression" in odd.value.technical
+        assert "not a JSON object" in odd.value.technical
+
+
+async def test_a_client_that_hangs_up_changes_nothing() -> None:
+    async with RedirectListener() as listener:
+        _, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        writer.write(b"GET /?state=" + listener.state.encode())  # never finishes the request
+        await writer.drain()
+        writer.close()
+        async with httpx.AsyncClient(timeout=5) as client:
+            page = await client.get(listener.redirect_uri, params={"state": listener.state})
+        assert page.status_code == 200
+        assert (await listener.wait()) == {"state": listener.state}
+
+
+def test_missing_words_show_as_a_question_mark() -> None:
+    failure = oauth.OAuthFailure("oauth_smtp_disabled", "Microsoft")
+    assert "? refuses programs" in failure.explanation  # no server named: no crash either

@@ -90,10 +90,8 @@ class _Exchange:
 
     async def _read_clock(self, response: httpx.Response) -> None:
         # The Date header of the provider's answers tells us how far off our clock is.
-        date = response.headers.get("date")
-        if date:
-            with contextlib.suppress(TypeError, ValueError, IndexError):
-                self.skew = time.time() - parsedate_to_datetime(date).timestamp()
+        with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):  # none, or bad
+            self.skew = time.time() - parsedate_to_datetime(response.headers["date"]).timestamp()
 
     def failure(self, exc: OAuthError) -> OAuthFailure:
         return classify_token_error(

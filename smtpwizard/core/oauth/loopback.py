@@ -105,8 +105,7 @@ class RedirectListener:
 
     @staticmethod
     def _parse(head: bytes) -> dict[str, str] | None:
-        if len(head) > _MAX_REQUEST:
-            return None
+        # readuntil() has refused anything longer than _MAX_REQUEST already.
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = line.split(" ")
         if len(parts) != 3 or parts[0] != "GET":
