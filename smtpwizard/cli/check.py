@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.check import CheckOptions, CheckResult, StepStatus, run_check
@@ -84,6 +85,13 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="sender of the test message (default: the username)",
     )
     add_network_options(parser)
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        type=Path,
+        help="also save a report for a support desk: FILE.html (one self-contained page) "
+        "and FILE.json; the server's ports are probed and discovery runs for it",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_check_command)
 
@@ -135,6 +143,8 @@ def _settings_from_profile(args: argparse.Namespace) -> ServerSettings:
 
 def run_check_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    if args.report is not None and not args.report.parent.resolve().is_dir():
+        fail_usage(f"--report {args.report}: the folder {args.report.parent} does not exist.")
     send_to = parse_email(args.send_to, "send_to") if args.send_to else None
     mail_from = parse_email(args.mail_from, "from") if args.mail_from else None
     try:
@@ -159,6 +169,19 @@ def run_check_command(args: argparse.Namespace) -> int:
     result = asyncio.run(
         run_check(settings, password=password, options=options, access_token=access_token)
     )
+    if args.report is not None:
+        from .check_report import save_check_report
+
+        username = settings.username or ""
+        save_check_report(
+            args.report,
+            result,
+            email=username if "@" in username else None,
+            password=password or access_token,  # neither may appear in the report
+            timeout=options.timeout,
+            ca_file=options.ca_file,
+            resolver=options.resolver,
+        )
     if args.json:
         print_json(result.to_dict())
     else:
