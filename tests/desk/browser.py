@@ -8,6 +8,7 @@ component updates, no sync, a fresh profile, so the only requests are the page's
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -125,10 +126,8 @@ class Browser:
         ]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close", session="")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

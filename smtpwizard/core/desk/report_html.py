@@ -172,10 +172,12 @@ def _settings(report: Mapping[str, Any]) -> str:
             ("Port", "settings.port", s.get("port")),
             ("Security", "settings.security", s.get("security")),
             ("Username", "settings.username", s.get("username")),
-            ("Sign-in without encryption allowed", "settings.allow_insecure_auth",
-             s.get("allow_insecure_auth")),
-            ("Trusted certificate", "settings.trusted_fingerprint",
-             s.get("trusted_fingerprint")),
+            (
+                "Sign-in without encryption allowed",
+                "settings.allow_insecure_auth",
+                s.get("allow_insecure_auth"),
+            ),
+            ("Trusted certificate", "settings.trusted_fingerprint", s.get("trusted_fingerprint")),
         ]
     )
 
@@ -219,8 +221,12 @@ def _discovery(report: Mapping[str, Any]) -> str:
         _table(
             "discovery.sources",
             sources,
-            [("Source", "label"), ("Result", "status"), ("What it said", "reason"),
-             ("Time", "seconds")],
+            [
+                ("Source", "label"),
+                ("Result", "status"),
+                ("What it said", "reason"),
+                ("Time", "seconds"),
+            ],
             status="status",
         ),
     ]
@@ -229,8 +235,13 @@ def _discovery(report: Mapping[str, Any]) -> str:
             _table(
                 "discovery.candidates",
                 found["candidates"],
-                [("Server", "host"), ("Port", "port"), ("Security", "security"),
-                 ("Source", "source"), ("Trusted", "trusted")],
+                [
+                    ("Server", "host"),
+                    ("Port", "port"),
+                    ("Security", "security"),
+                    ("Source", "source"),
+                    ("Trusted", "trusted"),
+                ],
             )
         )
     return "".join(parts)
@@ -247,8 +258,11 @@ def _certificate(report: Mapping[str, Any]) -> str:
             ("Names", "certificate.san_names", cert.get("san_names")),
             ("Valid from", "certificate.not_before", cert.get("not_before")),
             ("Valid until", "certificate.not_after", cert.get("not_after")),
-            ("SHA-256 fingerprint", "certificate.fingerprint_sha256",
-             cert.get("fingerprint_sha256")),
+            (
+                "SHA-256 fingerprint",
+                "certificate.fingerprint_sha256",
+                cert.get("fingerprint_sha256"),
+            ),
             ("Accepted", "certificate.verified", cert.get("verified")),
         ]
     )
