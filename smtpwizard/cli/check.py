@@ -44,6 +44,16 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="test settings saved by the wizard (the password comes from the keychain)",
     )
     parser.add_argument(
+        "--preset",
+        metavar="FILE|URL",
+        help="use a support desk's preset (a TOML/JSON file or an https:// URL) with --email",
+    )
+    parser.add_argument(
+        "--email",
+        metavar="ADDRESS",
+        help="the email address being set up (fills the preset's username; named in reports)",
+    )
+    parser.add_argument(
         "--port", help="port (587, 465, 2525 or 25); taken from --host if given there"
     )
     parser.add_argument(
@@ -97,6 +107,8 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    if args.preset is not None:
+        return _settings_from_preset(args)
     if args.profile is not None:
         return _settings_from_profile(args)
     if args.host is None:
@@ -118,6 +130,27 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
         username=username or None,
         allow_insecure_auth=bool(args.allow_insecure_auth),
         trusted_fingerprint=fingerprint,
+    )
+
+
+def _settings_from_preset(args: argparse.Namespace) -> ServerSettings:
+    from ..core.desk.preset_source import read_preset
+
+    if args.profile is not None:
+        fail_usage("Give either --preset or --profile, not both.")
+    email = args.email or (args.user if args.user and "@" in args.user else None)
+    if email is None:
+        fail_usage("With --preset, give the address being set up with --email.")
+    preset = asyncio.run(
+        read_preset(args.preset, resolver=resolver_from(args), ca_file=ca_file_from(args))
+    )
+    args.preset_used = preset
+    return preset.settings_for(
+        email,
+        host=parse_host(args.host).host if args.host else None,
+        port=parse_port(args.port) if args.port else None,
+        security=args.security,
+        username=parse_username(args.user) if args.user else None,
     )
 
 
@@ -172,19 +205,27 @@ def run_check_command(args: argparse.Namespace) -> int:
     if args.report is not None:
         from .check_report import save_check_report
 
+        preset = getattr(args, "preset_used", None)
         username = settings.username or ""
+        email = args.email or (username if "@" in username else None)
         save_check_report(
             args.report,
             result,
-            email=username if "@" in username else None,
+            email=parse_email(email) if email else None,
+            preset=preset.contact if preset else None,
             password=password or access_token,  # neither may appear in the report
             timeout=options.timeout,
             ca_file=options.ca_file,
             resolver=options.resolver,
         )
+    preset = getattr(args, "preset_used", None)
     if args.json:
-        print_json(result.to_dict())
+        data = result.to_dict()
+        data["preset"] = preset.contact.to_dict() if preset else None
+        print_json(data)
     else:
+        if preset is not None:
+            print(f"Settings from {preset.origin} ({preset.organisation})")
         print_human(result)
     return EXIT_OK if result.ok else EXIT_FAILED
 
