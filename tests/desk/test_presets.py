@@ -88,7 +88,7 @@ def test_locked_fields(change, message):
 
 
 def test_wrong_domain():
-    with pytest.raises(PresetError, match="is for addresses at example.com"):
+    with pytest.raises(PresetError, match=r"is for addresses at example\.com"):
         _good().settings_for("anna@example.org")
 
 
