@@ -4,7 +4,9 @@ Postfix (smtpd_client_connection_count_limit, via anvil) and Exim (smtp_accept_m
 turn a client's connection over the limit away at once with a 421 greeting; the reply here is
 Postfix 3.7's text (../shared/reference/real-world.md). Under the limit, bytes are relayed both
 ways unchanged, so STARTTLS and SSL/TLS reach the lab server as they are. `delay` holds each
-accepted connection that long before relaying (a slow server, for tests that must interrupt).
+accepted connection that long before relaying (a slow server, for tests that must interrupt);
+`latency` delays every chunk relayed, each way, by half of it (a simulated round trip, for
+bench/batch.py: on bare loopback a check is all CPU and no waiting).
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from concurrent.futures import Future
 
 class ConnectionLimit:
     def __init__(
-        self, target: tuple[str, int], limit: int, *, host: str = "127.0.16.1", delay: float = 0.0
+        self,
+        target: tuple[str, int],
+        limit: int,
+        *,
+        host: str = "127.0.16.1",
+        delay: float = 0.0,
+        latency: float = 0.0,
     ) -> None:
-        self.target, self.limit, self.delay = target, limit, delay
+        self.target, self.limit, self.delay, self.latency = target, limit, delay, latency
         self.active = self.peak = self.accepted = self.refused = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -46,10 +54,11 @@ class ConnectionLimit:
         self.accepted += 1
         self.peak = max(self.peak, self.active)
         try:
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.delay or self.latency:
+                await asyncio.sleep(self.delay + self.latency)
             up_reader, up_writer = await asyncio.open_connection(*self.target)
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            half = self.latency / 2
+            await asyncio.gather(_pipe(reader, up_writer, half), _pipe(up_reader, writer, half))
         except OSError:
             pass
         finally:
@@ -77,9 +86,11 @@ class ConnectionLimit:
         self.close()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
     try:
         while chunk := await reader.read(65536):
+            if delay:
+                await asyncio.sleep(delay)
             writer.write(chunk)
             await writer.drain()
     except OSError:
