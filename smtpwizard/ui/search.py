@@ -27,6 +27,7 @@ class SearchOutcome:
     incoming: IncomingServer | None = None
     # Still open when some ports were pending at the decision; the page finishes and closes it.
     pending_run: ProbeRun | None = None
+    search: ServerSearch | None = None
 
     @classmethod
     def nothing(cls, summary: str) -> SearchOutcome:
@@ -95,6 +96,7 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
         provider_name=found.provider.name if found.provider else "",
         incoming=found.incoming,
         pending_run=search.pending_run,
+        search=search,
     )
 
 

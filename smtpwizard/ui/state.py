@@ -15,6 +15,8 @@ from ..core.settings import (
 
 if TYPE_CHECKING:
     from ..core.check import CheckResult
+    from ..core.desk.preset import Preset
+    from ..core.probe import ServerSearch
     from ..core.oauth import OAuthConfig, SignIn
 
 
@@ -39,6 +41,8 @@ class WizardState:
     provider_flags: frozenset[str] = frozenset()
     incoming: IncomingServer | None = None
     last_result: CheckResult | None = None
+    last_search: ServerSearch | None = None  # the Finding page's, for the desk report
+    preset: Preset | None = None  # a support desk's settings (gui --preset)
     profile_name: str = ""
     saved_profile: str = ""
     password_saved: bool = False

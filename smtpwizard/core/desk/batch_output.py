@@ -22,7 +22,14 @@ from ..errors import InputError
 from .batch_input import BatchRow
 from .batch_run import BatchResult
 
-__all__ = ["OUTPUT_COLUMNS", "ResultsWriter", "SummaryLine", "read_done", "summarise"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "ResultsWriter",
+    "SummaryLine",
+    "parse_results",
+    "read_done",
+    "summarise",
+]
 
 OUTPUT_COLUMNS = ("email", "host", "port", "security", "ok", "code", "title", "fix", "seconds")
 
@@ -88,7 +95,7 @@ def read_done(path: Path, rows: Sequence[BatchRow], *, json_lines: bool) -> list
         with open(path, "r+b") as handle:
             handle.truncate(len(complete))
     try:
-        records = _records(complete.decode("utf-8"), json_lines)
+        records = parse_results(complete.decode("utf-8"), json_lines)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise InputError(f"{path}: not a results file of smtpwizard batch.", "output") from None
     if len(records) > len(rows):
@@ -103,7 +110,8 @@ def read_done(path: Path, rows: Sequence[BatchRow], *, json_lines: bool) -> list
     return records
 
 
-def _records(text: str, json_lines: bool) -> list[dict[str, Any]]:
+def parse_results(text: str, json_lines: bool) -> list[dict[str, Any]]:
+    """Records of a results file's text; ValueError (or KeyError/TypeError) if it is not one."""
     if json_lines:
         out = [json.loads(line) for line in text.splitlines()]
         if not all(isinstance(r, dict) and set(OUTPUT_COLUMNS) <= set(r) for r in out):

@@ -259,6 +259,7 @@ class FindingPage(WizardPageBase):
 
         assert isinstance(outcome, SearchOutcome)
         self.outcome = outcome
+        self.state.last_search = outcome.search
         if outcome.pending_run is not None:
             from ..search import finish_pending
 

@@ -17,6 +17,9 @@ SECURITY_CHOICES = (
 )
 
 
+_FIELD = {"server": "host", "port": "port", "encryption": "security"}
+
+
 class ServerPage(WizardPageBase):
     def __init__(self) -> None:
         super().__init__()
@@ -67,6 +70,8 @@ class ServerPage(WizardPageBase):
         self._security_touched = True
 
     def initializePage(self) -> None:
+        from ..desk import desk_words, lock
+
         settings = self.state.settings
         if settings is not None:
             self.host.setText(settings.host)
@@ -80,6 +85,20 @@ class ServerPage(WizardPageBase):
             )
         else:
             self.source.setText("")
+        fixed = [
+            name
+            for name, widget in (
+                ("server", self.host),
+                ("port", self.port),
+                ("encryption", self.security),
+            )
+            if lock(widget, self.state, _FIELD[name])
+        ]
+        if self.state.preset is not None:
+            words = desk_words(self.state, "server")
+            if fixed:
+                words += f"\nFixed by your support desk: {', '.join(fixed)}."
+            self.source.setText(words)
         self.source.setVisible(bool(self.source.text()))
         self._update_help()
 
