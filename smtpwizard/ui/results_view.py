@@ -73,6 +73,8 @@ class ResultsView(QDialog):
                     item.setToolTip(f"Code: {row.code}")
                 self.table.setItem(n, column, item)
         self.table.resizeRowsToContents()
+        # Rows fit their wrapped text again whenever a stretching column changes width.
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
         self.table.activated_row.connect(self._open)
         self.explain = wrap_label()
