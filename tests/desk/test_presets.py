@@ -140,7 +140,7 @@ def test_files(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text(GOOD)
     assert asyncio.run(read_preset(str(path))).organisation == "Example Hosting"
-    with pytest.raises(PresetError, match="no such preset file"):
+    with pytest.raises(PresetError, match="no such file"):
         asyncio.run(read_preset(str(tmp_path / "missing.toml")))
     with pytest.raises(PresetError, match="not a regular file"):
         asyncio.run(read_preset(str(tmp_path)))

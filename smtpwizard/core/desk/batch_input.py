@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import UnreadableFile, read_bytes_limited
 from ..errors import InputError
 from ..inputs import parse_email, parse_host, parse_port, parse_username
 from ..settings import Security, default_security_for_port
+from .files import read_input_file
 
 __all__ = ["COLUMNS", "MAX_ACCOUNTS_BYTES", "BatchRow", "read_accounts"]
 
@@ -47,15 +47,8 @@ class BatchRow:
 
 def read_accounts(path: Path, environ: Mapping[str, str] | None = None) -> list[BatchRow]:
     env = os.environ if environ is None else environ
-    try:
-        data = read_bytes_limited(path, MAX_ACCOUNTS_BYTES)
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.", "accounts") from None
-    except UnreadableFile as exc:
-        raise InputError(f"{path}: {exc}.", "accounts") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).", "accounts") from None
+    data = read_input_file(path, MAX_ACCOUNTS_BYTES, "accounts")
+    info = os.stat(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import UnreadableFile, read_bytes_limited
 from ..errors import InputError
 from ..servertext import printable
 from ..settings import Security
 from .batch_output import parse_results
+from .files import read_input_file
 
 __all__ = ["BatchResults", "ResultRow", "read_results_file"]
 
@@ -73,14 +73,7 @@ class BatchResults:
 
 
 def read_results_file(path: Path) -> BatchResults:
-    try:
-        data = read_bytes_limited(path, MAX_RESULTS_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.", "results") from None
-    except UnreadableFile as exc:
-        raise InputError(f"{path}: {exc}.", "results") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).", "results") from None
+    data = read_input_file(path, MAX_RESULTS_BYTES, "results")
     try:
         text = data.decode("utf-8")
         json_lines = text.lstrip().startswith("{")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import UnreadableFile, read_bytes_limited
 from ..discovery.dns import Resolver
 from ..discovery.model import DiscoveryOptions
 from ..discovery.webfetch import FetchError, WebFetcher
 from ..net.resolve import ResolverConfig
+from .files import read_input_file
 from .preset import MAX_PRESET_BYTES, Preset, PresetError, parse_preset
 
 __all__ = ["PRESET_MEDIA_TYPES", "fetch_preset", "read_preset", "read_preset_file"]
@@ -26,14 +26,7 @@ FETCH_TIMEOUT = 8.0
 
 
 def read_preset_file(path: Path) -> Preset:
-    try:
-        data = read_bytes_limited(path, MAX_PRESET_BYTES)
-    except FileNotFoundError:
-        raise PresetError(f"{path}: no such preset file.") from None
-    except UnreadableFile as exc:
-        raise PresetError(f"{path}: {exc}.") from None
-    except OSError as exc:
-        raise PresetError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    data = read_input_file(path, MAX_PRESET_BYTES, "preset", error=PresetError)
     return parse_preset(data, path.name)
 
 

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ... import __version__
-from ..atomic import UnreadableFile, atomic_write_text, read_bytes_limited
+from ..atomic import atomic_write_text
 from ..errors import InputError
 from ..servertext import printable
+from .files import read_input_file
 
 if TYPE_CHECKING:
     from ..check import CheckResult
@@ -170,14 +171,7 @@ def write_report(report: dict[str, Any], target: Path) -> tuple[Path, Path]:
 
 def load_report(path: Path) -> dict[str, Any]:
     """A report's JSON twin, checked enough to show; InputError with plain words otherwise."""
-    try:
-        data = read_bytes_limited(path, MAX_REPORT_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.", "report") from None
-    except UnreadableFile as exc:
-        raise InputError(f"{path}: {exc}.", "report") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).", "report") from None
+    data = read_input_file(path, MAX_REPORT_BYTES, "report")
     try:
         report = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..servertext import printable
+from .report_text import shown
 
 _CSS = """
 :root { color-scheme: light; }
@@ -63,15 +64,8 @@ def _csp() -> str:
 
 
 def _text(value: Any) -> str:
-    """A value for the page: None as a dash, numbers as they are, text made safe and escaped."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return html.escape(", ".join(printable(str(v)) for v in value)) or "—"
-    lines = str(value).split("\n")
-    return "<br>".join(html.escape(printable(line)) for line in lines)
+    """A value for the page: as report show says it, escaped, line breaks kept."""
+    return "<br>".join(html.escape(line) for line in shown(value, "—").split("\n"))
 
 
 def _cell(key: str, value: Any, css: str = "") -> str:

@@ -12,17 +12,23 @@ from typing import Any
 
 from ..servertext import printable
 
-__all__ = ["report_lines"]
+__all__ = ["report_lines", "shown"]
 
 
-def _t(value: Any) -> str:
+def shown(value: Any, dash: str = "-") -> str:
+    """A report value for people: nothing as a dash, yes/no, lists joined, text made safe line
+    by line (the line breaks of multi-line values are kept)."""
     if value is None or value == "":
-        return "-"
+        return dash
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ", ".join(printable(str(v)) for v in value) or "-"
-    return printable(str(value))
+        return ", ".join(printable(str(v)) for v in value) or dash
+    return "\n".join(printable(line) for line in str(value).split("\n"))
+
+
+def _t(value: Any) -> str:
+    return shown(value).replace("\n", " ")
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:

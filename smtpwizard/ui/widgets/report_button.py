@@ -27,6 +27,7 @@ class SaveReportRow(QWidget):
         layout.addWidget(self.saved, 1)
         layout.addWidget(self.button)
         self.state: WizardState | None = None
+        self.dialog: QFileDialog | None = None
         self.button.clicked.connect(self.choose_and_save)
 
     def show_for(self, state: WizardState) -> None:
@@ -50,8 +51,11 @@ class SaveReportRow(QWidget):
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dialog.setObjectName("saveReportDialog")
         dialog.selectFile(str(self.default_path()))
-        if dialog.exec() and dialog.selectedFiles():
-            self.save(Path(dialog.selectedFiles()[0]))
+        # open(), not exec(): no nested event loop inside the asyncio (qasync) one.
+        dialog.fileSelected.connect(lambda name: self.save(Path(name)))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
 
     def save(self, target: Path) -> None:
         from ...core.desk import build_report, write_report
