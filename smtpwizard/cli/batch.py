@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .commands import COMMANDS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -28,10 +29,10 @@ from .common import (
 EXIT_STOPPED = 130
 
 
-def add_batch_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "batch",
-        help="check many accounts from a CSV file and write a results file",
+        help=COMMANDS["batch"].help,
         description="Check every account in a CSV file (header row: email, and optionally "
         "host, port, security, username, password, password_env). Missing servers are "
         "discovered once per domain. A password column is read only from a file that no "

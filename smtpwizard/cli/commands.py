@@ -29,6 +29,11 @@ COMMANDS: dict[str, Command] = {
         "export", "write the settings for a mail program, website, framework or tool"
     ),
     "gui": Command("gui", "open the wizard (the default when no command is given)"),
+    "report": Command("report", "show a report a customer saved (check --report, or the wizard)"),
+    "preset": Command(
+        "preset", "write or check a support desk's preset (settings pre-filled for customers)"
+    ),
+    "batch": Command("batch", "check many accounts from a CSV file and write a results file"),
     "demo-server": Command("demo", "run the built-in demo mail server on this computer"),
     "demo": Command("demo", "start the demo server and run a full live check against it"),
     "oauth": Command("oauth", "sign in with Microsoft, Google or another OAuth2 provider"),

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from .commands import COMMANDS
 from .common import (
     EXIT_OK,
     add_network_options,
@@ -17,10 +18,10 @@ from .common import (
 )
 
 
-def add_preset_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "preset",
-        help="write or check a support desk's preset (settings pre-filled for customers)",
+        help=COMMANDS["preset"].help,
         description="A preset gives customers a desk's settings, pre-filled and locked where it "
         "says (docs/preset-format.md). Use it with: smtpwizard gui --preset, check --preset.",
     )

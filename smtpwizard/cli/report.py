@@ -6,13 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .commands import COMMANDS
 from .common import EXIT_FAILED, EXIT_OK, print_json
 
 
-def add_report_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="show a report a customer saved (check --report, or the wizard)",
+        help=COMMANDS["report"].help,
         description="Read the .json twin of a saved report and print it for the support desk.",
     )
     actions: Any = parser.add_subparsers(dest="report_command", metavar="ACTION", required=True)

@@ -21,6 +21,9 @@ from .theme import apply_base_style
 if TYPE_CHECKING:
     import asyncio
 
+    from ..core.desk.batch_results import BatchResults
+    from ..core.desk.preset import Preset
+
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +88,8 @@ def run_gui(
     demo: bool = False,
     screenshots: Path | None = None,
     on_first_paint: Callable[[], None] | None = None,
+    preset: Preset | None = None,
+    results: BatchResults | None = None,
 ) -> int:
     """Open the wizard. The first page is painted before the event loop (qasync, asyncio) is
     even imported: people see the window as early as possible."""
@@ -94,7 +99,7 @@ def run_gui(
 
     app = make_app()
     install_excepthook()
-    state = WizardState()
+    state = WizardState(preset=preset)
     with contextlib.ExitStack() as stack:
         if demo:
             stack.enter_context(demo_environment(state))
@@ -108,6 +113,10 @@ def run_gui(
                     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
                 on_first_paint()
             wizard.add_later_pages()
+        if results is not None:
+            from .results_window import show_results
+
+            stack.callback(show_results(wizard, results).close)
         import asyncio
 
         async def main() -> int:

@@ -19,6 +19,7 @@ from ..hints import shown_diagnosis
 from ..settings_text import settings_card_text, settings_lines
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard
+from ..widgets.report_button import SaveReportRow
 from .base import WizardPageBase
 
 if TYPE_CHECKING:
@@ -52,7 +53,13 @@ class DonePage(WizardPageBase):
         from ..widgets.deliverability_panel import DeliverabilityPanel
 
         self.arrival = DeliverabilityPanel(self)
-        self.scrolling(self.verdict, summary_box, row, self.arrival, self.exports_box)
+        self.desk = hint_label()
+        self.desk.setAccessibleName("Help from your support desk")
+        self.desk.hide()
+        self.report = SaveReportRow()
+        self.scrolling(
+            self.desk, self.verdict, summary_box, row, self.report, self.arrival, self.exports_box
+        )
         self._exports: ExportsPanel | None = None  # built when first shown: it imports a lot
 
     def initializePage(self) -> None:
@@ -75,6 +82,10 @@ class DonePage(WizardPageBase):
             field.setAccessibleName(label)
             self.summary.addRow(QLabel(f"{label}:"), field)
         self._save_profile()
+        from ..desk import show_desk_words
+
+        show_desk_words(self.desk, state, "done")
+        self.report.show_for(state)
         self._check_domain()
         self._build_exports()
 

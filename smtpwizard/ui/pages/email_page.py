@@ -46,7 +46,12 @@ class EmailPage(WizardPageBase):
             "message. It goes only to your mail server, encrypted, and into your system's "
             "keychain if you wish. Leave it empty to type it later."
         )
+        self.desk = hint_label()
+        self.desk.setObjectName("deskPreset")
+        self.desk.setAccessibleName("Whose settings these are")
+        self.desk.hide()
         form = QFormLayout()
+        form.addRow(self.desk)
         form.addRow("&Your name:", self.name)
         form.addRow("&Email address:", self.email)
         form.addRow("", self.email_error)
@@ -90,6 +95,9 @@ class EmailPage(WizardPageBase):
         self.email_error.hide()
 
     def initializePage(self) -> None:
+        from ..desk import show_desk_words
+
+        show_desk_words(self.desk, self.state, "email")
         self._reopened = False
         if self.state.email and not self.email.text():
             self.email.setText(self.state.email)
@@ -188,10 +196,20 @@ class EmailPage(WizardPageBase):
         state.email, state.name = address, name
         # Enter on this page is the short way; "Enter settings myself" sets manual first.
         state.express = not state.manual
+        preset = state.preset
+        if preset is not None and preset.applies_to(address):
+            # The desk's servers: no search; the Server page shows them, locked where it says.
+            state.settings = preset.settings_for(address)
+            state.settings_source = f"settings from {preset.origin}"
+            state.last_search = None
+            state.express = False
         return True
 
     def nextId(self) -> int:
         if self._reopened:
             # Saved settings with their password from the keychain: straight to the test.
             return int(PageId.TEST if self.state.password else PageId.SIGN_IN)
+        preset = self.state.preset
+        if preset is not None and self.state.email and preset.applies_to(self.state.email):
+            return int(PageId.SERVER)
         return int(PageId.SERVER if self.state.manual else PageId.FINDING)

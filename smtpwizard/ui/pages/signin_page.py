@@ -52,7 +52,10 @@ class SignInPage(WizardPageBase):
         form.addRow("", self.remember)
         form.addRow("", self.keychain_note)
         form.addRow(self.send_test, self.send_to)
-        self.scrolling(self.hints, form, self.error)
+        self.desk = hint_label()
+        self.desk.setAccessibleName("Help from your support desk")
+        self.desk.hide()
+        self.scrolling(self.desk, self.hints, form, self.error)
         self.needs_login.toggled.connect(self._login_toggled)
         self.username.textChanged.connect(self._username_changed)
         self.oauth.signed_in.connect(self._oauth_signed_in)
@@ -78,11 +81,14 @@ class SignInPage(WizardPageBase):
         self.state.password = text
 
     def initializePage(self) -> None:
+        from ..desk import lock, show_desk_words
         from ..hints import notes_html, provider_hints, username_hint
 
         state = self.state
         settings = state.settings
         self.username.setText((settings.username if settings else None) or state.email)
+        show_desk_words(self.desk, state, "sign_in")
+        lock(self.username, state, "username")
         self.password.setText(state.password)
         self.send_to.setText(state.send_test_to or state.email)
         name, notes = provider_hints(state)
@@ -138,8 +144,12 @@ class SignInPage(WizardPageBase):
         )
 
     def _login_toggled(self, on: bool) -> None:
+        from ..desk import lock
+
         for widget in (self.username, self.password, self.username_hint):
             widget.setEnabled(on)
+        if on:
+            lock(self.username, self.state, "username")
         self.remember.setEnabled(on and self.state.keychain_available)
 
     def validatePage(self) -> bool:
