@@ -9,8 +9,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from .state import WizardState
+from .theme import hint_label
 
 FIXED_TIP = "Fixed by your support desk's preset"
+
+
+def desk_label() -> QLabel:
+    """Where a page says whose settings these are and shows the desk's help (hidden without)."""
+    label = hint_label()
+    label.setAccessibleName("Help from your support desk")
+    label.hide()
+    return label
 
 
 def desk_words(state: WizardState, page: str) -> str:

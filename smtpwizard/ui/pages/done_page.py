@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.settings import Account
+from ..desk import desk_label, show_desk_words
 from ..hints import shown_diagnosis
 from ..settings_text import settings_card_text, settings_lines
 from ..theme import hint_label, wrap_label
@@ -53,9 +54,7 @@ class DonePage(WizardPageBase):
         from ..widgets.deliverability_panel import DeliverabilityPanel
 
         self.arrival = DeliverabilityPanel(self)
-        self.desk = hint_label()
-        self.desk.setAccessibleName("Help from your support desk")
-        self.desk.hide()
+        self.desk = desk_label()
         self.report = SaveReportRow()
         self.scrolling(
             self.desk, self.verdict, summary_box, row, self.report, self.arrival, self.exports_box
@@ -82,8 +81,6 @@ class DonePage(WizardPageBase):
             field.setAccessibleName(label)
             self.summary.addRow(QLabel(f"{label}:"), field)
         self._save_profile()
-        from ..desk import show_desk_words
-
         show_desk_words(self.desk, state, "done")
         self.report.show_for(state)
         self._check_domain()

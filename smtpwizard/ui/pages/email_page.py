@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import InputError
+from ..desk import desk_label, show_desk_words
 from ..page_ids import PageId
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label
@@ -46,10 +47,7 @@ class EmailPage(WizardPageBase):
             "message. It goes only to your mail server, encrypted, and into your system's "
             "keychain if you wish. Leave it empty to type it later."
         )
-        self.desk = hint_label()
-        self.desk.setObjectName("deskPreset")
-        self.desk.setAccessibleName("Whose settings these are")
-        self.desk.hide()
+        self.desk = desk_label()
         form = QFormLayout()
         form.addRow(self.desk)
         form.addRow("&Your name:", self.name)
@@ -95,8 +93,6 @@ class EmailPage(WizardPageBase):
         self.email_error.hide()
 
     def initializePage(self) -> None:
-        from ..desk import show_desk_words
-
         show_desk_words(self.desk, self.state, "email")
         self._reopened = False
         if self.state.email and not self.email.text():

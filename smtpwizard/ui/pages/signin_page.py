@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit
 
 from ...core.errors import InputError
 from ...core.inputs import parse_email, parse_username
+from ..desk import desk_label, lock, show_desk_words
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label, wrap_label
 from ..widgets.oauth_box import OAuthBox
@@ -52,9 +53,7 @@ class SignInPage(WizardPageBase):
         form.addRow("", self.remember)
         form.addRow("", self.keychain_note)
         form.addRow(self.send_test, self.send_to)
-        self.desk = hint_label()
-        self.desk.setAccessibleName("Help from your support desk")
-        self.desk.hide()
+        self.desk = desk_label()
         self.scrolling(self.desk, self.hints, form, self.error)
         self.needs_login.toggled.connect(self._login_toggled)
         self.username.textChanged.connect(self._username_changed)
@@ -81,7 +80,6 @@ class SignInPage(WizardPageBase):
         self.state.password = text
 
     def initializePage(self) -> None:
-        from ..desk import lock, show_desk_words
         from ..hints import notes_html, provider_hints, username_hint
 
         state = self.state
@@ -144,8 +142,6 @@ class SignInPage(WizardPageBase):
         )
 
     def _login_toggled(self, on: bool) -> None:
-        from ..desk import lock
-
         for widget in (self.username, self.password, self.username_hint):
             widget.setEnabled(on)
         if on:

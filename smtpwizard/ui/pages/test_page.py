@@ -19,6 +19,7 @@ from ..after_test import (
     ports_words,
     tried_words,
 )
+from ..desk import desk_label, show_desk_words
 from ..hints import notes_html, provider_hints, shown_diagnosis
 from ..page_ids import PageId
 from ..tasks import TaskRunner
@@ -79,9 +80,7 @@ class TestPage(WizardPageBase):
         self.advice.setAccessibleName("Advice for your provider")
         self.advice.hide()
         self.details = TechnicalDetails()
-        self.desk = hint_label()
-        self.desk.setAccessibleName("Help from your support desk")
-        self.desk.hide()
+        self.desk = desk_label()
         self.report = SaveReportRow()
         self.report.hide()
         # The verdict first: visible without scrolling even in the smallest window.
@@ -117,8 +116,6 @@ class TestPage(WizardPageBase):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def initializePage(self) -> None:
-        from ..desk import show_desk_words
-
         show_desk_words(self.desk, self.state, "test")
         self._alternatives_used = False
         self.password.setText(self.state.password)
