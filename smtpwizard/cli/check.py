@@ -107,7 +107,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
-    if args.preset is not None:
+    if getattr(args, "preset", None) is not None:  # export shares this, without --preset
         return _settings_from_preset(args)
     if args.profile is not None:
         return _settings_from_profile(args)

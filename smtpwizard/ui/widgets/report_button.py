@@ -14,7 +14,7 @@ from ..theme import hint_label
 class SaveReportRow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.button = QPushButton("Save a &report for your support desk…")
+        self.button = QPushButton("Save a report for your support des&k…")
         self.button.setToolTip(
             "Save what the test found as a web page (and a .json file) you can send to whoever "
             "helps you. Your password is never in it."
