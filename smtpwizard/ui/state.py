@@ -16,8 +16,8 @@ from ..core.settings import (
 if TYPE_CHECKING:
     from ..core.check import CheckResult
     from ..core.desk.preset import Preset
-    from ..core.probe import ServerSearch
     from ..core.oauth import OAuthConfig, SignIn
+    from ..core.probe import ServerSearch
 
 
 @dataclass

@@ -77,6 +77,9 @@ class SetupWizard(QWizard):
         for page_id, page in later.items():
             self.pages[page_id] = page
             self.setPage(int(page_id), page)
+        from .desk import attach_to_test_page
+
+        attach_to_test_page(later[PageId.TEST])
 
     def _page_changed(self, page_id: int) -> None:
         manual = self.button(QWizard.WizardButton.CustomButton1)

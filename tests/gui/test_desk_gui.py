@@ -75,11 +75,13 @@ def test_preset_locks_settings_and_the_report_names_the_desk(qtbot, wizard, lab,
     test_page, result = wait_for_test(qtbot, wizard)
     assert result.ok, result.diagnosis
     assert wizard.currentId() == PageId.TEST  # a preset's way is not the short way: no jump
-    assert test_page.report.isVisible()
+    assert test_page.desk_parts.report.isVisible()
     target = tmp_path / "for-the-desk.html"
-    _save_through_dialog(qtbot, test_page.report, target)
+    _save_through_dialog(qtbot, test_page.desk_parts.report, target)
     assert target.exists() and target.with_suffix(".json").exists()
-    assert "Saved for-the-desk.html and for-the-desk.json" in test_page.report.saved.text()
+    assert (
+        "Saved for-the-desk.html and for-the-desk.json" in test_page.desk_parts.report.saved.text()
+    )
     report = json.loads(target.with_suffix(".json").read_text())
     assert report["preset"]["organisation"] == "Lab Desk"
     assert report["preset"]["source"] == "https://helpdesk.lab.test/preset.toml"
@@ -104,8 +106,8 @@ def test_report_after_a_failure_has_discovery_and_ports(qtbot, wizard, lab, tmp_
     fill_sign_in(qtbot, wizard, ep.username, "wrong-password-77", send_to=None)
     page, result = wait_for_test(qtbot, wizard)
     assert result.diagnosis.code == "auth_failed"
-    assert page.report.isVisible()
-    page.report.save(tmp_path / "r.html")
+    assert page.desk_parts.report.isVisible()
+    page.desk_parts.report.save(tmp_path / "r.html")
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["diagnosis"]["code"] == "auth_failed" and report["discovery"] is None
     assert "wrong-password-77" not in (tmp_path / "r.html").read_text()

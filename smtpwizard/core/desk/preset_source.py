@@ -52,9 +52,7 @@ async def fetch_preset(
     )
     async with WebFetcher(options, Resolver(config.dns_server, options.dns_timeout)) as web:
         try:
-            fetched = await web.get_document(
-                url, timeout=timeout, media_types=PRESET_MEDIA_TYPES
-            )
+            fetched = await web.get_document(url, timeout=timeout, media_types=PRESET_MEDIA_TYPES)
         except FetchError as exc:
             raise PresetError(f"The preset could not be fetched: {exc.reason}.") from None
     return parse_preset(fetched.data, url)

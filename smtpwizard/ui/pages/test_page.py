@@ -19,14 +19,12 @@ from ..after_test import (
     ports_words,
     tried_words,
 )
-from ..desk import desk_label, show_desk_words
 from ..hints import notes_html, provider_hints, shown_diagnosis
 from ..page_ids import PageId
 from ..tasks import TaskRunner
 from ..theme import hint_label, wrap_label
 from ..widgets.diagnosis_card import DiagnosisCard, TechnicalDetails
 from ..widgets.password_field import PasswordField
-from ..widgets.report_button import SaveReportRow
 from ..widgets.step_list import StepList
 from .base import WizardPageBase
 
@@ -80,15 +78,10 @@ class TestPage(WizardPageBase):
         self.advice.setAccessibleName("Advice for your provider")
         self.advice.hide()
         self.details = TechnicalDetails()
-        self.desk = desk_label()
-        self.report = SaveReportRow()
-        self.report.hide()
         # The verdict first: visible without scrolling even in the smallest window.
         self.scrolling(
-            self.desk,
             self.card,
             buttons,
-            self.report,
             self.heading,
             self.steps,
             self.keychain_note,
@@ -116,7 +109,6 @@ class TestPage(WizardPageBase):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def initializePage(self) -> None:
-        show_desk_words(self.desk, self.state, "test")
         self._alternatives_used = False
         self.password.setText(self.state.password)
         self.password_row.hide()
@@ -176,7 +168,6 @@ class TestPage(WizardPageBase):
             ]
         )
         self.card.hide()
-        self.report.hide()
         self.keychain_note.hide()
         self.password_row.hide()
         password = self.state.password or None
@@ -286,7 +277,6 @@ class TestPage(WizardPageBase):
         ports = ports_words(self.state.alternative_ports)
         self.card.alternatives.setToolTip(f"Test {ports}, and keep the first that works")
         self.card.show()
-        self.report.show_for(self.state)
         self.details.set_lines(result.transcript)
         if code in PASSWORD_PROBLEMS:
             self.password.setText(self.state.password)
