@@ -112,6 +112,13 @@ async def silent(
     await drain_input(reader, st)
 
 
+async def mute_after_greeting(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, st: EndpointState
+) -> None:
+    await send(writer, GREETING.decode().rstrip())
+    await drain_input(reader, st)  # reads every command, answers none
+
+
 async def busy(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, st: EndpointState
 ) -> None:
@@ -225,6 +232,7 @@ async def starttls_then_plain(
 RAW_HANDLERS: dict[str, RawHandler] = {
     "busy": busy,
     "silent": silent,
+    "mute_after_greeting": mute_after_greeting,
     "slow_greeter": slow_greeter,
     "huge_banner": huge_banner,
     "endless_continuation": endless_continuation,

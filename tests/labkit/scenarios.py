@@ -194,6 +194,9 @@ SCENARIO_SPECS: dict[str, Scenario] = {
     ),
     # ---- hostile / broken ----
     "silent": _hostile("Accepts the connection and never sends a byte.", "silent"),
+    "mute_after_greeting": _hostile(
+        "Greets at once, then never answers a command.", "mute_after_greeting"
+    ),
     "closed": Scenario("Nothing listens on the port (connection refused).", _S, closed=True),
     "slow_greeter": _hostile(
         "Plaintext; the 220 greeting comes 3 s after accept.", "slow_greeter", _N

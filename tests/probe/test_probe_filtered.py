@@ -2,7 +2,7 @@
 
 A verified answer on a lower-ranked port is not held by a better-ranked port whose connect is
 still unanswered after a few of the host's own round trips; a port that connected and stays
-silent still is; and a working port always gets a conversation slot.
+silent still is; and a working port always gets a conversation slot, behind filtered or silent ones.
 """
 
 from __future__ import annotations
@@ -59,6 +59,18 @@ def test_a_working_port_gets_a_slot_behind_fifteen_filtered_ones(make_host):
     assert result.recommended is not None and result.recommended.port == host.port(587)
     assert all(result.report(d.port).status is PortStatus.PENDING for d in dead)
     assert host.all_idle()
+
+
+def test_a_working_port_gets_a_slot_behind_fifteen_silent_ones(make_host, probe_lab):
+    """Connected but never a byte: each gives its conversation slot up, and is waited for."""
+    host = make_host(p587="starttls_ok")
+    silent = [probe_lab.start("silent", host=host.ip) for _ in range(15)]
+    ports = [(ep.port, S) for ep in silent] + [(host.port(587), S)]
+    # Two slots, 15 silent ports holding each for its whole 2 s: 16 s, past the 10 s limit.
+    result = probe(host, ports, concurrency=2, probe_timeout=2.0, timeout=10.0)
+    assert result.recommended is not None and result.recommended.port == host.port(587)
+    assert all(result.report(ep.port).diagnosis.code == "timeout" for ep in silent)
+    assert all(ep.wait_idle(5.0) for ep in silent) and host.all_idle()
 
 
 def test_nothing_working_is_never_presumed(make_host):

@@ -215,7 +215,8 @@ def test_overall_deadline_stops_everything(make_host):
 
 def test_concurrency_is_bounded(make_host):
     """Every port connects at once; at most `concurrency` conversations, the rest wait."""
-    host = make_host(p587="silent", p465="silent", p2525="silent", p25="silent")
+    mute = "mute_after_greeting"  # talking (it greeted), so it keeps its slot
+    host = make_host(p587=mute, p465=mute, p2525=mute, p25=mute)
     probing: dict[int, bool] = {}
     waited: set[int] = set()
     most = 0
@@ -232,7 +233,13 @@ def test_concurrency_is_bounded(make_host):
     result = asyncio.run(
         probe_host(
             host.ip,
-            options=host.options(concurrency=2, probe_timeout=0.5, timeout=5.0, stagger=0.0),
+            options=host.options(
+                # One mode each: 465 tried as SSL/TLS would fail fast and come back as STARTTLS.
+                ports=tuple((host.port(std), S) for std in (587, 465, 2525, 25)),
+                concurrency=2,
+                probe_timeout=0.5,
+                timeout=5.0,
+            ),
             progress=progress,
         )
     )

@@ -12,7 +12,8 @@ working, or is a connect the host's own round-trip time shows to be firewalled (
 Lower-ranked ports still running never delay it; they are reported as pending.
 Every target connects at once (unless ProbeOptions.stagger asks otherwise): a SYN costs nothing,
 a firewalled port must not delay the others. At most ProbeOptions.concurrency conversations run
-at once; a connect that never completes never takes one of those slots.
+at once; a connect that never completes never takes one of those slots, and a silent
+conversation gives its slot up (slots.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .model import (
     Recommendation,
 )
 from .outcome import finished_report, other_mode
+from .slots import ConversationSlots
 
 if TYPE_CHECKING:
     from ..discovery.model import Candidate
@@ -91,7 +93,7 @@ class ProbeRun:
         self._second_mode = [False] * len(self._targets)
         self._started = [asyncio.Event() for _ in self._targets]
         self._gave_up = [asyncio.Event() for _ in self._targets]
-        self._semaphore = asyncio.Semaphore(self._options.concurrency)
+        self._slots = ConversationSlots(self._options.concurrency)
         self._connects = ConnectWatch([t.host for t in self._targets])
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -280,12 +282,15 @@ class ProbeRun:
     @contextlib.asynccontextmanager
     async def _conversation_slot(self, index: int) -> AsyncIterator[None]:
         """Connected: talk now, or "waiting its turn" until a conversation slot is free."""
-        if self._semaphore.locked():
+        if self._slots.busy():
             self._set(index, replace(self._reports[index], probing=False))
-        async with self._semaphore:
+        await self._slots.acquire(index)
+        try:
             if not self._reports[index].probing:
                 self._set(index, replace(self._reports[index], probing=True))
             yield
+        finally:
+            self._slots.release(index)
 
     async def _attempt(self, index: int, security: Security, remaining: float) -> CheckResult:
         target = self._targets[index]
@@ -300,6 +305,7 @@ class ProbeRun:
 
         def progress(event: ProgressEvent) -> None:
             self._connects.on_progress(index, event)
+            self._slots.on_progress(index, event, self._connects.round_trip(target.host))
 
         try:
             return await run_check(settings, options=options, progress=progress)
