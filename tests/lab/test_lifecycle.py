@@ -28,9 +28,9 @@ BRIEF_SCENARIOS = {
     "relay_denied", "sender_rejected", "sendas_denied", "recipient_rejected", "message_rejected",
     "busy",
     "self_signed", "hostname_mismatch", "expired", "self_signed_tls",
-    "silent", "closed", "slow_greeter", "huge_banner", "endless_continuation", "garbage",
-    "trickle", "ehlo_10000", "invalid_utf8", "starttls_stripped", "starttls_fails",
-    "starttls_then_plain",
+    "silent", "mute_after_greeting", "closed", "slow_greeter", "huge_banner",
+    "endless_continuation", "garbage", "trickle", "ehlo_10000", "invalid_utf8",
+    "starttls_stripped", "starttls_fails", "starttls_then_plain",
 }  # fmt: skip
 
 
