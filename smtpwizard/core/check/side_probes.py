@@ -88,5 +88,9 @@ async def _certificate_starttls(
         der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
         return certificate_info(der) if der else None
     finally:
+        # No goodbye on this side connection: a polite close would leave the TLS shutdown
+        # running (up to 30 s) after the check returned, and the connection unclosed.
+        if isinstance(smtp.transport, asyncio.Transport):
+            smtp.transport.abort()
         with contextlib.suppress(Exception):
             smtp.close()
