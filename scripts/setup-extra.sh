@@ -22,6 +22,36 @@ if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok inst
     fi
 fi
 
+# Exim for tests/realservers/: Debian's exim4 packages conflict with postfix, so the daemon is
+# unpacked from its .deb into the venv (never installed, never configured in /etc) and runs
+# with its own configuration. Its binary looks up the Debian-exim user at start-up.
+exim_dir=.venv/opt/exim4
+exim_version=$(apt-cache policy exim4-daemon-light 2>/dev/null | awk '/Candidate:/ {print $2}')
+if [ -z "$exim_version" ] || [ "$exim_version" = "(none)" ]; then
+    echo "setup-extra: apt knows no exim4-daemon-light (run apt-get update); Exim tests will fail" >&2
+elif [ ! -f "$exim_dir/.version-$exim_version" ]; then
+    debs=$(mktemp -d)
+    chmod 755 "$debs"
+    # apt-get download as root fetches as _apt, which must be able to write there.
+    if id _apt >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then chown _apt "$debs"; fi
+    (cd "$debs" && apt-get download -qq "exim4-daemon-light=$exim_version" >/dev/null)
+    rm -rf "$exim_dir"
+    mkdir -p "$exim_dir"
+    dpkg -x "$debs"/exim4-daemon-light_*.deb "$exim_dir"
+    chmod u-s "$exim_dir/usr/sbin/exim4"  # the tests run it as root; no set-uid copy lying around
+    rm -rf "$debs"
+    touch "$exim_dir/.version-$exim_version"
+fi
+if ! id Debian-exim >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        adduser --system --group --quiet --allow-bad-names --no-create-home \
+            --home /nonexistent Debian-exim
+    else
+        echo "setup-extra: the Debian-exim user is missing (Exim tests need it); as root run:" >&2
+        echo "  adduser --system --group --allow-bad-names --no-create-home Debian-exim" >&2
+    fi
+fi
+
 # Nodemailer (tests/exporters/node) and the OpenID Connect provider oidc-provider (tests/oauth/node),
 # pinned by their package-lock.json files; each reinstalled when its lock changes.
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -16,8 +16,22 @@ if ((${#missing[@]})); then
     if [ "$(id -u)" = 0 ]; then
         echo "setup: installing system packages: ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
+        # Servers the tests start privately (Dovecot, postgrey) must not start as system
+        # daemons on install: policy-rc.d(8) exit 101 tells invoke-rc.d and deb-systemd-invoke
+        # "not now". An existing policy (Docker images ship one) is left as it is.
+        own_policy=""
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            printf '#!/bin/sh\n# smtpwizard setup: no daemon starts while packages install\nexit 101\n' \
+                >/usr/sbin/policy-rc.d
+            chmod 755 /usr/sbin/policy-rc.d
+            own_policy=1
+        fi
+        trap 'if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+        own_policy=""
+        bash scripts/quiet-daemons.sh "${missing[@]}"
     else
         echo "setup: these system packages are missing; please run:" >&2
         echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2

@@ -1,0 +1,100 @@
+"""A private Dovecot that only does SASL for Postfix, over a unix socket in Postfix's queue.
+
+Started in the foreground (`dovecot -F -c FILE`) so the test owns the process: terminating it
+stops the whole Dovecot (master, auth, anvil). Dovecot's failed-login penalty lives in that
+process's anvil and is per client IP; every client here is 127.0.0.1, so a test that signs in
+with a wrong password gets a fresh instance of its own instead of waiting the penalty out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+# Debian's dovecot-core 2.3.19 (bookworm): settings checked against `doveconf -n` of this file.
+_CONF = """\
+base_dir = {base}
+state_dir = {state}
+log_path = {log}
+info_log_path = {log}
+protocols = none
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = {failure_delay}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {users}
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}}
+service auth {{
+  unix_listener {socket} {{
+    mode = 0660
+    user = postfix
+    group = postfix
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+STARTUP_DEADLINE = 10.0
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    while not path.exists():
+        if proc.poll() is not None:
+            raise RuntimeError(f"dovecot exited: {log.read_text(errors='replace')[-2000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"dovecot did not create {path} in {STARTUP_DEADLINE} s")
+        time.sleep(0.02)  # polling for a file the daemon creates, not synchronising on time
+
+
+@contextlib.contextmanager
+def running_dovecot(
+    workdir: Path, socket: Path, users: dict[str, str], *, failure_delay: str = "0"
+) -> Iterator[Path]:
+    """Dovecot answering SASL on `socket`; yields its log file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    users_file = workdir / "users"
+    users_file.write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users.items()))
+    users_file.chmod(0o644)
+    log = workdir / "dovecot.log"
+    conf = workdir / "dovecot.conf"
+    conf.write_text(
+        _CONF.format(
+            base=workdir / "run",
+            state=workdir / "state",
+            log=log,
+            users=users_file,
+            socket=socket,
+            failure_delay=failure_delay,
+        )
+    )
+    with contextlib.suppress(FileNotFoundError):
+        socket.unlink()
+    proc = subprocess.Popen(
+        ["dovecot", "-F", "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(socket, proc, log)
+        yield log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        with contextlib.suppress(FileNotFoundError):
+            socket.unlink()
