@@ -100,7 +100,7 @@ def test_match_by_email_domain(domain: str, expected: str | None) -> None:
         ("mx-aol.mail.gm0.yahoodns.net", "aol"),
         ("mta6.am0.yahoodns.net", "yahoo"),
         ("mx01.mail.icloud.com", "icloud"),
-        ("mx.zoho.eu", "zoho-eu"),
+        ("mx.zoho.eu", "zoho-eu-org"),
         ("in1-smtp.messagingengine.com", "fastmail"),
         ("mx00.kundenserver.de", "ionos-de"),
         ("mx1.mail.ovh.net", "ovh-mxplan"),

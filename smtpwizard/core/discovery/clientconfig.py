@@ -22,6 +22,8 @@ __all__ = [
     "ClientConfig",
     "ClientConfigError",
     "OAuth2Block",
+    "Documentation",
+    "EnableStep",
     "OutgoingEntry",
     "parse_client_config",
 ]
@@ -31,6 +33,9 @@ _OAUTH = "oauth2"
 _MAX_SERVERS = 20  # per direction; real documents have one to three
 _MAX_SCOPES = 20
 _MAX_FIELD = 2048
+_MAX_LINKS = 10  # documentation / enable entries kept (zoho.eu has 7)
+_MAX_TEXT = 300  # characters of one instruction or description
+_NO_PASSWORD = {"none", "client-ip-address"}
 
 
 class ClientConfigError(ValueError):
@@ -45,25 +50,70 @@ class OutgoingEntry:
     username: str | None
     authentication: tuple[str, ...]  # as written: password-cleartext, OAuth2, none, ...
 
+    # <restriction> values (Thunderbird's clientConfig v1.1): "client-IP-address" means the
+    # server only takes mail from the provider's own network.
+    restriction: tuple[str, ...] = ()
+
     @property
     def oauth_only(self) -> bool:
         return bool(self.authentication) and all(a.lower() == _OAUTH for a in self.authentication)
 
-    def notes(self) -> tuple[str, ...]:
+    @property
+    def no_password(self) -> bool:
+        """The entry signs in with nothing (authentication "none" / by client address)."""
+        auth = {a.lower() for a in self.authentication}
+        return bool(auth) and auth <= _NO_PASSWORD
+
+    @property
+    def own_network_only(self) -> bool:
+        restricted = {r.lower() for r in self.restriction} | {
+            a.lower() for a in self.authentication
+        }
+        return "client-ip-address" in restricted
+
+    def notes(self, *, admin_can_allow_passwords: bool = False) -> tuple[str, ...]:
         notes: list[str] = []
         if self.oauth_only:
+            if admin_can_allow_passwords:
+                notes.append(
+                    "Thunderbird's database lists only sign-in through the provider's own "
+                    "sign-in page (OAuth2) here. A password works only if an administrator has "
+                    "allowed password sign-in (SMTP AUTH) for your mailbox."
+                )
+            else:
+                notes.append(
+                    "This provider only allows signing in through its own sign-in page "
+                    "(OAuth2): an ordinary password will be refused."
+                )
+        if self.no_password:
             notes.append(
-                "This provider only allows signing in through its own sign-in page (OAuth2): "
-                "an ordinary password will be refused."
+                "This server does not ask for a password: it accepts mail only from the "
+                "provider's own network (when you are online through that provider)."
             )
-        if self.security is Security.NONE:
+        elif self.own_network_only:
+            notes.append(
+                "This server only accepts mail sent from the provider's own network: it will "
+                "not work when you are online through another company's internet connection."
+            )
+        if self.security is Security.NONE and not self.no_password:
             notes.append(
                 "This server is listed without encryption: your password would be readable."
             )
-        auth = {a.lower() for a in self.authentication}
-        if auth and auth <= {"none", "client-ip-address"}:
-            notes.append("This server does not ask for a password (it trusts your network).")
         return tuple(notes)
+
+
+@dataclass(frozen=True, slots=True)
+class Documentation:
+    url: str
+    description: str | None  # the English <descr>, when there is one
+
+
+@dataclass(frozen=True, slots=True)
+class EnableStep:
+    """<enable visiturl=...><instruction>: something the user must switch on first."""
+
+    url: str | None
+    instruction: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +125,22 @@ class ClientConfig:
     incoming: tuple[IncomingServer, ...]
     ignored: tuple[str, ...]  # one plain reason per entry we could not use
     oauth2: OAuth2Block | None = None
+    documentation: tuple[Documentation, ...] = ()
+    enable: tuple[EnableStep, ...] = ()
+
+    def notes(self) -> tuple[str, ...]:
+        """The document's own instructions and help links, in plain words."""
+        notes: list[str] = []
+        for step in self.enable:
+            text = step.instruction or "Switch on access for mail programs in your account first."
+            notes.append(f"{text} ({step.url})" if step.url else text)
+        # Documents list help for every protocol (zoho.eu: seven links); sending is what we
+        # do, so the SMTP pages if any are marked, else the first link.
+        smtp_docs = [d for d in self.documentation if "smtp" in f"{d.url} {d.description}".lower()]
+        for doc in smtp_docs or self.documentation[:1]:
+            what = doc.description or "Your provider's instructions"
+            notes.append(f"{what}: {doc.url}")
+        return tuple(notes)
 
 
 def parse_client_config(data: bytes, email: str) -> ClientConfig:
@@ -114,7 +180,59 @@ def parse_client_config(data: bytes, email: str) -> ClientConfig:
         outgoing=tuple(outgoing),
         incoming=tuple(incoming),
         ignored=tuple(ignored),
+        documentation=_documentation(provider),
+        enable=_enable(provider),
     )
+
+
+def _english(element: ET.Element, name: str) -> str | None:
+    """The child text in English (lang="en" or no lang), cleaned for display."""
+    for child in element:
+        if _local(child.tag) == name and child.get("lang", "en").lower().startswith("en"):
+            return _clean(child.text or "")
+    return None
+
+
+def _clean(text: str) -> str | None:
+    text = " ".join(text.split())
+    if not text or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        return None
+    return text[:_MAX_TEXT]
+
+
+def _link(value: str | None) -> str | None:
+    """A help link we may show: http(s), printable, no spaces, bounded."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value.lower().startswith(("https://", "http://")) or len(value) > 500:
+        return None
+    if any(c.isspace() or ord(c) < 33 or ord(c) == 0x7F for c in value):
+        return None
+    return value
+
+
+def _documentation(provider: ET.Element) -> tuple[Documentation, ...]:
+    docs: list[Documentation] = []
+    for element in provider:
+        if _local(element.tag) != "documentation" or len(docs) >= _MAX_LINKS:
+            continue
+        url = _link(element.get("url"))
+        if url:
+            docs.append(Documentation(url, _english(element, "descr")))
+    return tuple(docs)
+
+
+def _enable(provider: ET.Element) -> tuple[EnableStep, ...]:
+    steps: list[EnableStep] = []
+    for element in provider:
+        if _local(element.tag) != "enable" or len(steps) >= _MAX_LINKS:
+            continue
+        url = _link(element.get("visiturl"))
+        instruction = _english(element, "instruction")
+        if url or instruction:
+            steps.append(EnableStep(url, instruction))
+    return tuple(steps)
 
 
 def _parse_xml(data: bytes) -> ET.Element:
@@ -185,11 +303,16 @@ def _endpoint(
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         ignored.append(f"{what} {host}: port {port_text[:20]!r} is not between 1 and 65535")
         return None
-    socket_type = (_text(element, "socketType") or "").lower()
-    if socket_type not in _SOCKET_TYPES:
+    # Thunderbird takes the first socketType it knows (readFromXML in mail/components/
+    # accountcreation tolerates unknown values for forwards-compatibility, and falls back).
+    socket_types = [
+        (child.text or "").strip().lower() for child in element if _local(child.tag) == "socketType"
+    ]
+    socket_type = next((t for t in socket_types if t in _SOCKET_TYPES), None)
+    if socket_type is None:
+        shown = socket_types[0][:20] if socket_types else ""
         ignored.append(
-            f"{what} {host}: unknown socketType {socket_type[:20]!r} "
-            "(expected plain, SSL or STARTTLS)"
+            f"{what} {host}: unknown socketType {shown!r} (expected plain, SSL or STARTTLS)"
         )
         return None
     username = _text(element, "username")
@@ -212,12 +335,19 @@ def _outgoing(element: ET.Element, email: str, ignored: list[str]) -> OutgoingEn
     if endpoint is None:
         return None
     host, port, security, username = endpoint
-    auth = tuple(
-        (child.text or "").strip()
+    auth = _texts(element, "authentication")
+    restriction = _texts(element, "restriction")
+    if auth and {a.lower() for a in auth} <= _NO_PASSWORD:
+        username = None  # nothing to sign in with: proposing a username would mislead
+    return OutgoingEntry(host, port, security, username, auth, restriction)
+
+
+def _texts(element: ET.Element, name: str) -> tuple[str, ...]:
+    return tuple(
+        (child.text or "").strip()[:40]
         for child in element
-        if _local(child.tag) == "authentication" and (child.text or "").strip()
+        if _local(child.tag) == name and (child.text or "").strip()
     )
-    return OutgoingEntry(host, port, security, username, auth)
 
 
 def _incoming(element: ET.Element, email: str, ignored: list[str]) -> IncomingServer | None:

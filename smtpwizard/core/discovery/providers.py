@@ -170,13 +170,27 @@ def match_mx(mx_host: str, table: Sequence[Provider] | None = None) -> Provider 
     return _best(mx_host, ((p, p.mx) for p in table or providers()))
 
 
-def match_smtp_host(host: str, table: Sequence[Provider] | None = None) -> Provider | None:
-    """The provider that runs this outgoing server (smtp.sendgrid.net -> SendGrid)."""
+def match_smtp_host(
+    host: str, table: Sequence[Provider] | None = None, *, domain: str | None = None
+) -> Provider | None:
+    """The provider that runs this outgoing server (smtp.sendgrid.net -> SendGrid).
+
+    Several entries can share a server (smtp.gmail.com: Gmail and Google Workspace). With the
+    address's domain, the entry serving that domain wins; else an entry that serves any domain
+    (matched by MX, like Google Workspace) beats one tied to other domains (gmail.com): an
+    umich.edu address on smtp.gmail.com is Google Workspace, not personal Gmail.
+    """
     name = host.rstrip(".").lower()
-    for provider in table or providers():
-        if any(server.host == name for server in provider.smtp):
+    owners = [p for p in table or providers() if any(s.host == name for s in p.smtp)]
+    if not owners:
+        return None
+    if domain is None:
+        return owners[0]
+    domain = domain.rstrip(".").lower()
+    for provider in owners:
+        if any(host_matches(domain, pattern) for pattern in provider.domains):
             return provider
-    return None
+    return next((p for p in owners if not p.domains), owners[0])
 
 
 def _best(name: str, options: Iterable[tuple[Provider, tuple[str, ...]]]) -> Provider | None:

@@ -11,11 +11,17 @@ from ..settings import IncomingServer, Security
 from .clientconfig import ClientConfig
 from .dns import DnsAnswer, MxRecord, Resolver
 from .domains import base_domain
-from .model import Candidate, DiscoveryOptions, SourceKind, SourceStatus
+from .model import Candidate, DiscoveryOptions, ProviderFlag, SourceKind, SourceStatus
 from .providers import Provider, match_mx, match_smtp_host
 from .webfetch import WebFetcher
 
 T = TypeVar("T")
+
+# The table knows an administrator can switch password sign-in on (Microsoft 365): an ISPDB
+# entry listing only OAuth2 must not say a password "will be refused".
+_ADMIN_CAN_ALLOW_PASSWORDS = frozenset(
+    {ProviderFlag.SMTP_AUTH_OFF_BY_DEFAULT, ProviderFlag.BASIC_AUTH_ENDING}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ def hosted_by(host: str, domain: str) -> str:
     """ "" when host belongs to domain; else who runs it, for the candidate's detail."""
     if base_domain(host) == base_domain(domain):
         return ""
-    provider = match_smtp_host(host) or match_mx(host)
+    provider = match_smtp_host(host, domain=domain) or match_mx(host)
     owner = provider.info.name if provider else base_domain(host)
     return f"The server belongs to {owner}, not to {domain} (your mail is hosted by {owner})."
 
@@ -82,10 +88,14 @@ def config_candidates(
     """Candidates from a clientConfig document, encrypted entries first (order kept otherwise)."""
     incoming = _best_incoming(config)
     entries = sorted(config.outgoing, key=lambda e: e.security is Security.NONE)
+    document_notes = config.notes()
     candidates = []
     for index, entry in enumerate(entries):
         owner = hosted_by(entry.host, domain)
-        provider = match_smtp_host(entry.host)
+        provider = match_smtp_host(entry.host, domain=domain)
+        flags = provider.info.flags if provider else frozenset()
+        admin_can = bool(flags & _ADMIN_CAN_ALLOW_PASSWORDS)
+        entry_notes = entry.notes(admin_can_allow_passwords=admin_can)
         candidates.append(
             Candidate(
                 host=entry.host,
@@ -95,7 +105,7 @@ def config_candidates(
                 source=source,
                 trusted=trusted,
                 priority=source.rank * 100 + index,
-                notes=entry.notes() + (provider.info.notes if provider else ()),
+                notes=entry_notes + document_notes + (provider.info.notes if provider else ()),
                 provider_id=provider.id if provider else None,
                 incoming=incoming,
                 detail=f"{detail} {owner}".strip(),
