@@ -27,6 +27,9 @@ PLACEHOLDERS = {
     "{provider}": "*identity provider (Microsoft, Google, ...)*",
     "{client_id}": "*client ID*",
     "{skew}": "*how far off*",
+    "{why}": "*what the lookup said*",
+    "{size}": "*the server's size limit*",
+    "{throttle_what}": "*would not check the sign-in right now, or did not answer it in time.*",
 }
 
 

@@ -49,6 +49,11 @@ async def check_incoming(
     except TimeoutError:
         return IncomingCheck(False, f"{server.host} did not answer on port {server.port} in time.")
     except ResolveError as exc:
+        if exc.kind == "unavailable":
+            return IncomingCheck(
+                False,
+                f"{server.host} could not be looked up: you seem to be offline ({exc.detail}).",
+            )
         return IncomingCheck(False, f"{server.host} was not found ({exc.detail}).")
     except ssl.SSLCertVerificationError as exc:
         return IncomingCheck(

@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from smtpwizard.core.check import StepLimits
-from smtpwizard.core.steps import StepStatus
+from smtpwizard.core.check import StepLimits, StepStatus
 
 from ..security.secret_scan import needles
 from .lab import OUTSIDE, PASSWORD, SIZE_LIMIT, USER, RealLab, ip
@@ -36,7 +35,9 @@ def test_submission_587_starttls_signs_in_and_sends(real_lab: RealLab) -> None:
     assert result.tls is not None
     # AUTH is only offered once encrypted (smtpd_tls_auth_only): the first EHLO must not show it.
     first_ehlo = next(s for s in result.steps if s.name.value == "ehlo")
-    assert "sign-in is offered once the connection is encrypted" in first_ehlo.detail
+    assert "no sign-in offered before encryption" in first_ehlo.detail
+    secure_ehlo = next(s for s in result.steps if s.name.value == "ehlo_secure")
+    assert "sign-in with PLAIN, LOGIN" in secure_ehlo.detail
     assert "secured" in words(result)
     assert "sasl_username=anna@example.test" in real_lab.postfix.log_text()
 
@@ -200,9 +201,11 @@ def test_port_25_mx_is_not_a_submission_server(real_lab: RealLab, port: int) -> 
     d = result.diagnosis
     assert d.code == "not_a_submission_server", d
     assert "receives" in words(result)
-    # After STARTTLS there is still no AUTH: the first EHLO must not have promised it.
-    ehlo = next(s for s in result.steps if s.name.value == "ehlo")
-    assert "sign-in is offered once the connection is encrypted" not in ehlo.detail
+    # After STARTTLS there is still no AUTH: no step may have promised it.
+    details = " ".join(s.detail for s in result.steps)
+    assert "sign-in is offered" not in details
+    secure_ehlo = next(s for s in result.steps if s.name.value == "ehlo_secure")
+    assert "no sign-in offered" in secure_ehlo.detail
 
 
 def test_sign_in_held_back_after_failed_attempts_is_auth_throttled(real_lab: RealLab) -> None:

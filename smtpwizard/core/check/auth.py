@@ -35,6 +35,19 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
         )
     if "auth" not in smtp.esmtp_extensions:
         offers_starttls = not encrypted and "starttls" in run.server.extensions
+        if settings.port == 25 and not offers_starttls:
+            # No AUTH on 25, not even encrypted (or no way to encrypt): a domain's MX, which
+            # receives mail for its own users; sending goes through another server.
+            raise StepFailure(
+                StepName.AUTH,
+                dx.make(
+                    "not_a_submission_server",
+                    run.context,
+                    step="auth",
+                    technical="port 25 offers no AUTH"
+                    + (" after STARTTLS" if encrypted else " and no STARTTLS"),
+                ),
+            )
         raise StepFailure(
             StepName.AUTH,
             dx.make(
@@ -75,5 +88,6 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
         raise StepFailure(
             StepName.AUTH, dx.classify_reply("auth", exc.code, exc.message, run.context)
         ) from exc
+    run.context.signed_in = True
     how = "encrypted" if encrypted else "UNENCRYPTED (allowed by you for this server)"
     return f"signed in as {username} with {mechanism}, {how}"

@@ -10,6 +10,7 @@ import aiosmtplib
 
 from .. import diagnosis as dx
 from ..diagnosis import Diagnosis, DiagnosisContext
+from ..net.resolve import ResolveError
 from .steps import StepName
 
 # OpenSSL X509_V_ERR_* codes we explain differently.
@@ -137,3 +138,19 @@ def classify_connect_error(errors: list[OSError], ctx: DiagnosisContext) -> Diag
         if isinstance(err, ConnectionRefusedError):
             return _os_error(err, ctx, "connect")
     return _os_error(errors[-1], ctx, "connect")
+
+
+def resolve_failure(err: ResolveError, ctx: DiagnosisContext) -> Diagnosis:
+    """A failed lookup: a name that does not exist is not the same as no answer at all."""
+    if err.kind == "unavailable":
+        return dx.make("offline", ctx, step="resolve", why=err.detail, technical=err.detail)
+    if err.kind == "not_found":
+        return dx.make("dns_not_found", ctx, step="resolve", technical=err.detail)
+    return dx.make(
+        "dns_not_found",
+        ctx,
+        step="resolve",
+        explanation="Looking up {host} failed: " + err.detail + ".",
+        fix="Check the server name and your internet connection, then try again.",
+        technical=err.detail,
+    )

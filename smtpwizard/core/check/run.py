@@ -23,7 +23,7 @@ from ..net.network import open_tcp
 from ..net.resolve import ResolveError, resolve_host
 from ..settings import Security, ServerSettings
 from .auth import authenticate
-from .failures import StepFailure, classify_connect_error
+from .failures import StepFailure, classify_connect_error, resolve_failure
 from .model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
 from .secure import implicit_tls_and_greeting, plain_greeting, starttls
 from .send import send_test_message
@@ -145,13 +145,7 @@ async def _conversation(run: CheckSession) -> Diagnosis:
                 run.limit(run.limits.resolve),
             )
         except ResolveError as exc:
-            code = {"not_found": "dns_not_found", "timeout": "timeout"}.get(
-                exc.kind, "dns_not_found"
-            )
-            raise StepFailure(
-                StepName.RESOLVE,
-                dx.make(code, run.context, step="resolve", technical=exc.detail),
-            ) from exc
+            raise StepFailure(StepName.RESOLVE, resolve_failure(exc, run.context)) from exc
         step.detail = resolution.how
 
     async with run.step(StepName.CONNECT, run.limits.connect) as step:
@@ -201,22 +195,29 @@ async def _conversation(run: CheckSession) -> Diagnosis:
     if run.options.send_to:
         await _send_test_message(run)
 
+    encrypted = run.smtp.get_transport_info("sslcontext") is not None
     async with run.step(StepName.QUIT, run.limits.quit) as step:
         try:
             await run.smtp.quit(timeout=run.limit(run.limits.quit))
             step.detail = "closed politely"
         except (aiosmtplib.SMTPException, OSError):
             step.detail = "the server closed the connection first (harmless)"
-    if run.message_sent:
-        entry = CATALOGUE["ok"]
-        return dx.make(
-            "ok",
-            run.context,
-            explanation=entry.explanation
-            + " A short test message went to {send_to}; it should arrive within a minute.",
-            send_to=run.options.send_to,
+    explanation = CATALOGUE["ok"].explanation
+    if not encrypted:
+        # A security claim must never be false: nothing was encrypted.
+        explanation = (
+            "We connected to {host} on port {port} and the server accepted everything we asked, "
+            "but the connection is not encrypted: "
+            + (
+                "your password and your messages cross the network readable by anyone in "
+                "between (you allowed this for this server)."
+                if run.context.signed_in
+                else "your messages cross the network readable by anyone in between."
+            )
         )
-    return dx.make("ok", run.context, step=None)
+    if run.message_sent:
+        explanation += " A short test message went to {send_to}; it should arrive within a minute."
+    return dx.make("ok", run.context, explanation=explanation, send_to=run.options.send_to)
 
 
 async def _authenticate(run: CheckSession) -> None:

@@ -10,7 +10,10 @@ import aiosmtplib
 from .. import diagnosis as dx
 from .failures import StepFailure
 from .session import CheckSession
-from .steps import StepName
+from .steps import StepName, StepStatus
+
+# Codes a refusal at RCPT can have that are about the sender or the client, not the recipient.
+_ABOUT_THE_SENDER = frozenset({"sender_rejected", "auth_required", "client_blocked"})
 
 TEST_BODY = (
     "Hello,\n\n"
@@ -49,7 +52,15 @@ async def send_test_message(run: CheckSession) -> None:
         try:
             await smtp.rcpt(recipient, timeout=run.limit(limit))
         except aiosmtplib.SMTPResponseException as exc:
-            raise _reply_failure(run, StepName.RCPT_TO, exc) from exc
+            failure = _reply_failure(run, StepName.RCPT_TO, exc)
+            if failure.diagnosis.code in _ABOUT_THE_SENDER:
+                # The 250 to MAIL FROM was provisional (Postfix's smtpd_delay_reject): the
+                # refusal at RCPT is about the sender or the client, so that step failed.
+                mail_from = run.steps[StepName.MAIL_FROM]
+                mail_from.status = StepStatus.FAILED
+                mail_from.detail = f"refused at the next step: {failure.diagnosis.title.lower()}"
+                run.emit(mail_from)
+            raise failure from exc
         step.detail = f"the server accepts {recipient} as the recipient"
     data = build_test_message(sender, recipient, run.settings.host, run.settings.port)
     async with run.step(StepName.DATA, run.limits.data) as step:

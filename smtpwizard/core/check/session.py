@@ -17,7 +17,7 @@ from typing import Any
 import aiosmtplib
 
 from .. import diagnosis as dx
-from ..diagnosis import Diagnosis, DiagnosisContext
+from ..diagnosis import THROTTLE_SILENT, Diagnosis, DiagnosisContext
 from ..net.tlsinfo import TlsInfo, make_client_context
 from ..servertext import printable
 from ..settings import ServerSettings
@@ -146,6 +146,16 @@ class CheckSession:
                 ),
                 technical="no greeting before the deadline",
             )
+        if name is StepName.AUTH and not overall:
+            # Everything before answered at once; only the sign-in hangs: a server holding
+            # sign-ins back after failures (Dovecot's penalty, real in tests/realservers/).
+            return dx.make(
+                "auth_throttled",
+                self.context,
+                step=name.value,
+                throttle_what=THROTTLE_SILENT.format(seconds=f"{self.limits.auth:g}"),
+                technical="no answer to AUTH before the step's time limit",
+            )
         return dx.make(
             "timeout",
             self.context,
@@ -165,6 +175,8 @@ class CheckSession:
         self.server.auth_mechanisms = [m.upper() for m in self.offered_mechanisms()]
         size = self.server.extensions.get("size", "").strip()
         self.server.size_limit = int(size) if size.isdigit() else None
+        self.context.size_limit = self.server.size_limit
+        self.context.auth_offered = self.context.auth_offered or bool(self.server.auth_mechanisms)
 
     def offered_mechanisms(self) -> list[str]:
         assert self.smtp is not None
@@ -180,9 +192,10 @@ class CheckSession:
         if self.server.auth_mechanisms:
             parts.append("sign-in with " + ", ".join(self.server.auth_mechanisms))
         elif "starttls" in ext and not encrypted:
-            parts.append("sign-in is offered once the connection is encrypted")
+            # Only the encrypted EHLO tells whether sign-in is offered at all (an MX never).
+            parts.append("no sign-in offered before encryption")
         elif "auth" not in ext:
             parts.append("no sign-in offered")
         if self.server.size_limit:
-            parts.append(f"messages up to {self.server.size_limit // 1_000_000} MB")
+            parts.append(f"messages up to {dx.describe_size(self.server.size_limit)}")
         return "; ".join(parts) or "the server answered"

@@ -48,6 +48,14 @@ CATALOGUE: dict[str, Entry] = {
         "Try port 587 with STARTTLS, then 465 with SSL/TLS, then 2525. If none answers, ask your "
         "hosting or internet provider whether outgoing mail ports are blocked.",
     ),
+    "offline": Entry(
+        "You seem to be offline",
+        "We could not look up {host}: no name server answered ({why}). This happens when the "
+        "computer has no working internet connection or its DNS service is down; it does not "
+        "mean the name is wrong.",
+        "Check your internet connection (open any website), then test again. On a company or "
+        "hotel network, ask whether outside name lookups are blocked.",
+    ),
     "network_unreachable": Entry(
         "Your computer cannot reach that network",
         "Your computer has no route to {host}. You may be offline, or the address is on a "
@@ -156,12 +164,38 @@ CATALOGUE: dict[str, Entry] = {
         '{host} does not accept mail from this computer without a sign-in ("{reply}").',
         "Enter your username (usually your full email address) and password, and test again.",
     ),
+    "auth_throttled": Entry(
+        "The server is slowing down sign-ins after failed attempts",
+        "{host} {throttle_what} Mail servers do this after several wrong passwords from the same "
+        "internet address, to stop password guessing; while it lasts even the right password "
+        "is held back or refused.",
+        "Wait a minute or two before the next try, and check the password before you test "
+        "again: each failed attempt makes the wait longer. Other mail programs or devices still "
+        "trying an old password from your network keep it going.",
+    ),
+    "client_blocked": Entry(
+        "The server refuses mail from your network",
+        '{host} turned away this computer\'s internet address, not your account ("{reply}"). '
+        "The address is on a block list, or the server only takes mail from its own customers' "
+        "networks.",
+        "Send through your own provider's outgoing server with sign-in (port 587 or 465). If "
+        "this is that server, ask the provider to unblock your address; the link in the reply "
+        "often says how.",
+    ),
+    "not_a_submission_server": Entry(
+        "This looks like the server that receives your mail, not the one that sends it",
+        "{host} answers on port {port} and offers no sign-in at all, even over an encrypted "
+        "connection: that is how a server receiving mail for a domain (its MX) behaves. Mail "
+        "programs send through a different, outgoing server that asks for your password.",
+        "Use your provider's outgoing (SMTP) server, often smtp.<your domain>, on port 587 "
+        "(STARTTLS) or 465 (SSL/TLS); the provider's help pages list it.",
+    ),
     "sender_rejected": Entry(
         "The server will not send mail from this address",
         '{host} refused the sender address ("{reply}"). Most providers only let you send as '
-        "the address you signed in with.",
-        "Use the same address as the username as the sender, or ask the administrator to give "
-        "your account the right to send as this address.",
+        "the address you sign in with ({username}) or an alias set up for it.",
+        'Send "From" the address you sign in with, {username}, or ask the administrator to '
+        "give your account the right to send as the other address.",
     ),
     "relay_denied": Entry(
         "The server refused to pass the message on",
@@ -176,11 +210,25 @@ CATALOGUE: dict[str, Entry] = {
         "no longer exist.",
         "Check the test recipient's address, or send the test to your own address.",
     ),
+    "message_too_large": Entry(
+        "The message is larger than the server allows",
+        '{host} takes messages up to {size} and refused this one as too big ("{reply}").',
+        "Send smaller messages: fewer or smaller attachments, or a link to a shared file. If "
+        "even short messages are refused, ask your provider about the limit.",
+    ),
     "message_rejected": Entry(
         "The server refused the test message",
         '{host} accepted the sender and recipient but refused the message itself ("{reply}").',
         "Your settings work for signing in. Ask your provider why the message was refused; "
         "they often explain it in their sending limits or spam policy.",
+    ),
+    "greylisted": Entry(
+        "The server asks to try again later (greylisting)",
+        '{host} turned the first attempt away on purpose ("{reply}"). This is greylisting: '
+        "servers do it with senders they have not seen before, because spam programs rarely "
+        "come back. Real mail programs simply try again.",
+        "Nothing is wrong with your settings. Test again in a few minutes; the second attempt "
+        "is normally accepted.",
     ),
     "server_busy": Entry(
         "The server is busy or temporarily unavailable",

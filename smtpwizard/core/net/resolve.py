@@ -17,7 +17,8 @@ __all__ = ["Resolution", "ResolveError", "ResolverConfig", "resolve_host"]
 
 
 class ResolveError(Exception):
-    """kind: "not_found" (the name does not exist), "timeout", or "failed" (resolver trouble)."""
+    """kind: "not_found" (the name does not exist: NXDOMAIN, EAI_NONAME), "unavailable" (no
+    resolver answered: offline, DNS down, EAI_AGAIN, a silent DNS server), or "failed"."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -86,11 +87,15 @@ async def _resolve_with_server(
     if found:  # an AAAA timeout must not fail a check that has its IPv4 address
         return tuple(dict.fromkeys(found))
     for problem in problems:
+        # No answer at all is a DNS problem (offline, DNS down), not a name that is missing.
         if isinstance(problem, dns.exception.Timeout):
             detail = f"the DNS server did not answer about {host}"
-            raise ResolveError("timeout", detail) from problem
+            raise ResolveError("unavailable", detail) from problem
+        if isinstance(problem, dns.resolver.NoNameservers):
+            detail = f"no DNS server could answer about {host}"
+            raise ResolveError("unavailable", detail) from problem
     for problem in problems:
-        if not isinstance(problem, (dns.resolver.NoAnswer, dns.resolver.NoNameservers)):
+        if not isinstance(problem, dns.resolver.NoAnswer):
             raise ResolveError("failed", f"DNS lookup of {host} failed: {problem}") from problem
     raise ResolveError("not_found", f"{host} has no address records in DNS")
 
@@ -101,9 +106,13 @@ async def _resolve_with_system(host: str, port: int, timeout: float) -> tuple[st
         async with asyncio.timeout(timeout):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except TimeoutError as exc:
-        raise ResolveError("timeout", f"looking up {host} took too long") from exc
+        raise ResolveError("unavailable", f"looking up {host} took too long") from exc
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
             raise ResolveError("not_found", f"{host} was not found ({exc.strerror})") from exc
+        if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_FAIL", -4)):
+            # "Temporary failure in name resolution": the resolver could not be asked or
+            # did not answer. Offline or DNS down, not a wrong name.
+            raise ResolveError("unavailable", f"looking up {host} failed ({exc.strerror})") from exc
         raise ResolveError("failed", f"looking up {host} failed ({exc.strerror})") from exc
     return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
