@@ -14,6 +14,8 @@ from ..core.inputs import parse_dns_server, parse_resolve
 from ..core.net.resolve import ResolverConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# discover: settings found, but the probe could not reach them to test them (offline, no answer).
+EXIT_UNTESTED = 3
 
 
 class UsageError(Exception):

@@ -1,6 +1,7 @@
 """`smtpwizard discover EMAIL` and `smtpwizard probe HOST`: find the server and the ports that work.
 
-Exit status: 0 something is recommended, 1 nothing works (or nothing was found), 2 bad input.
+Exit status: 0 something is recommended, 1 nothing works (or nothing was found), 2 bad input,
+3 (discover only) settings were found but could not be tested (offline, or no port answered).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 
+from ..core.diagnosis import Diagnosis
 from ..core.discovery import DiscoveryOptions, SourceStatus
 from ..core.inputs import parse_email, parse_host, parse_port
 from ..core.probe import (
@@ -27,6 +29,7 @@ from .commands import COMMANDS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_UNTESTED,
     add_network_options,
     ca_file_from,
     fail_usage,
@@ -176,7 +179,9 @@ def run_discover_command(args: argparse.Namespace) -> int:
         print_json(search.to_dict())
     else:
         _print_search(search, print)
-    return EXIT_OK if search.recommended else EXIT_FAILED
+    if search.recommended:
+        return EXIT_OK
+    return EXIT_UNTESTED if search.untested else EXIT_FAILED
 
 
 # -- human output ------------------------------------------------------------------------------
@@ -198,6 +203,12 @@ def _mode(security: Security | None) -> str:
     return {Security.STARTTLS: "STARTTLS", Security.TLS: "SSL/TLS"}.get(
         security or Security.NONE, "without encryption"
     )
+
+
+def _with_mode(security: Security | None) -> str:
+    """ "with STARTTLS", "with SSL/TLS", or "without encryption" (never "with without")."""
+    mode = _mode(security)
+    return mode if mode.startswith("without") else f"with {mode}"
 
 
 def _lower_first(text: str) -> str:
@@ -242,18 +253,33 @@ def _print_probe(
 ) -> None:
     write(header)
     best = result.recommended.report if result.recommended else None
+    problem = result.host_problem()
     for report in result.reports:
+        if problem is not None:  # said once below, not once per port
+            write(f"  {_marks()['bad']} {report.port}: not tested")
+            continue
         write("  " + port_line(report, report is best, with_host=with_host))
         for line in _detail_lines(report):
             write(textwrap.indent(textwrap.fill(line, 88), "      "))
     if result.recommended is not None:
         r = result.recommended
-        write(f"Recommended: {r.host} port {r.port} with {_mode(r.security)}.")
+        write(f"Recommended: {r.host} port {r.port} {_with_mode(r.security)}.")
+    elif (problem := result.host_problem()) is not None:
+        write(textwrap.fill(f"{problem.title}: {problem.explanation}", 92))
+    elif (receiving := _receiving(result)) is not None:
+        write(textwrap.fill(f"{receiving.title}. {receiving.fix}", 92))
     else:
         write("Nothing works: no port answered with a verified, encrypted connection.")
     if result.pending:
         write("(Answered without waiting for the ports still pending; --wait-all waits.)")
     write(f"(took {result.elapsed:.2f} s)")
+
+
+def _receiving(result: ProbeResult) -> Diagnosis | None:
+    for report in result.reports:
+        if report.diagnosis and report.diagnosis.code == "not_a_submission_server":
+            return report.diagnosis
+    return None
 
 
 def _print_search(search: ServerSearch, write: Write) -> None:
@@ -288,7 +314,19 @@ def _print_search(search: ServerSearch, write: Write) -> None:
     if r is not None:
         check = "verified" if r.verified else "not tested (--no-probe)"
         confirm = "" if r.trusted else "; please confirm it, the source cannot be verified"
+        user = f"username {r.username}" if r.username else "no sign-in"
         write(
-            f"Use: {r.host} port {r.port} with {_mode(r.security)}, username {r.username} "
+            f"Use: {r.host} port {r.port} {_with_mode(r.security)}, {user} "
             f"({r.source.label}, {check}{confirm})."
+        )
+    elif (u := search.untested) is not None:
+        user = f", username {u.username}" if u.username else ""
+        write(
+            textwrap.fill(
+                f"Found but not tested: {u.host} port {u.port} {_with_mode(u.security)}{user} "
+                f"({u.source.label}). It could not be tested: "
+                f"{_lower_first(search.untested_reason())}."
+                " Test it again when the connection works (smtpwizard check).",
+                92,
+            )
         )

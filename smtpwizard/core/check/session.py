@@ -124,13 +124,14 @@ class CheckSession:
 
     def timeout_diagnosis(self, name: StepName, overall: bool) -> Diagnosis:
         waited = "the overall time limit" if overall else "the time limit for this step"
-        if name in (StepName.RESOLVE,):
+        if name is StepName.RESOLVE:
+            # A resolver that does not answer is a DNS problem (offline, DNS down), not a
+            # server that does not answer and not a wrong name.
             return dx.make(
-                "timeout",
+                "offline",
                 self.context,
                 step=name.value,
-                explanation="Looking up {host} took longer than " + waited + ".",
-                fix="Check your internet connection and the server name, then try again.",
+                why="no answer within " + waited,
                 technical=f"timeout during {name.value}",
             )
         if name in (StepName.CONNECT,):

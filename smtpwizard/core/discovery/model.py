@@ -125,6 +125,9 @@ class Candidate:
     detail: str = ""  # where exactly it came from, in plain words
     flags: frozenset[ProviderFlag] = frozenset()
     oauth2: OAuth2Block | None = None  # the document's <oAuth2> settings (core/oauth uses them)
+    # False when the source says the server takes no password (ISPDB authentication "none"):
+    # then no username is proposed either.
+    signs_in: bool = True
 
     @property
     def complete(self) -> bool:

@@ -113,6 +113,7 @@ def config_candidates(
                 oauth2=config.oauth2
                 if "oauth2" in {a.lower() for a in entry.authentication}
                 else None,
+                signs_in=not entry.no_password,
             )
         )
     return tuple(candidates)

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from ..discovery.model import Candidate
 
 
+# Failures that are about the host or the network, not about one port.
+HOST_LEVEL_CODES = frozenset({"offline", "dns_not_found", "network_unreachable"})
+
+
 class PortStatus(StrEnum):
     WORKING = "working"  # encrypted (STARTTLS or SSL/TLS), certificate verified, EHLO answered
     PLAINTEXT_ONLY = "plaintext_only"  # greets and answers EHLO but offers no encryption
@@ -177,9 +181,22 @@ class ProbeResult:
                 return r
         raise KeyError((host, port))
 
+    def host_problem(self) -> Diagnosis | None:
+        """The one reason every port failed for, when it is about the host or the network
+        (offline, no such name, no route): said once, not once per port."""
+        reasons = {r.diagnosis.code: r.diagnosis for r in self.reports if r.diagnosis}
+        if not self.reports or not self.complete or len(reasons) != 1:
+            return None
+        if any(r.status is not PortStatus.FAILED for r in self.reports):
+            return None
+        ((code, diagnosis),) = reasons.items()
+        return diagnosis if code in HOST_LEVEL_CODES else None
+
     def to_dict(self) -> dict[str, Any]:
+        problem = self.host_problem()
         return {
             "host": self.host,
+            "host_problem": problem.to_dict() if problem else None,
             "recommended": self.recommended.to_dict() if self.recommended else None,
             "decided": self.decided,
             "complete": self.complete,

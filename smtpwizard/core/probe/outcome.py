@@ -6,6 +6,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from ..check import CheckResult, StepName, StepStatus
+from ..diagnosis import Diagnosis, DiagnosisContext, make
 from ..settings import Security
 from .model import Attempt, PortReport, PortStatus
 
@@ -38,9 +39,26 @@ def _plaintext_only(result: CheckResult) -> bool:
     )
 
 
+def _receiving_server(result: CheckResult) -> Diagnosis | None:
+    """Port 25 encrypted but no AUTH at all: a domain's MX, which receives mail; it is not an
+    outgoing server, however well its encryption works."""
+    if result.settings.port != 25 or result.server.auth_mechanisms or result.tls is None:
+        return None
+    return make(
+        "not_a_submission_server",
+        DiagnosisContext(result.settings),
+        step="ehlo_secure",
+        technical="port 25 offers no AUTH, not even after encryption",
+    )
+
+
 def finished_report(report: PortReport, result: CheckResult, attempts: list[Attempt]) -> PortReport:
     security = result.settings.security
-    if result.ok and security is not Security.NONE:
+    diagnosis = result.diagnosis
+    receiving = _receiving_server(result) if result.ok else None
+    if receiving is not None:
+        status, diagnosis = PortStatus.FAILED, receiving
+    elif result.ok and security is not Security.NONE:
         status = PortStatus.WORKING
     elif _plaintext_only(result):
         status, security = PortStatus.PLAINTEXT_ONLY, Security.NONE
@@ -55,7 +73,7 @@ def finished_report(report: PortReport, result: CheckResult, attempts: list[Atte
         status=status,
         security=security,
         probing=False,
-        diagnosis=None if status is PortStatus.WORKING else result.diagnosis,
+        diagnosis=None if status is PortStatus.WORKING else diagnosis,
         latency=result.duration if status is PortStatus.WORKING else None,
         address=result.server.address,
         banner=result.server.banner,

@@ -296,7 +296,10 @@ class ProbeRun:
         target = self._targets[index]
         settings = ServerSettings(host=target.host, port=target.port, security=security)
         options = CheckOptions(
-            timeout=min(self._options.probe_timeout, remaining),
+            # A little inside the probe's own deadline: a check that runs out of time says
+            # where (a silent resolver is "offline", a silent port a timeout), which the
+            # probe's blanket "time limit reached" cannot.
+            timeout=max(0.05, min(self._options.probe_timeout, remaining - _GRACE)),
             ca_file=self._options.ca_file,
             resolver=self._options.resolver,
             limits=self._options.limits,
@@ -311,6 +314,9 @@ class ProbeRun:
             return await run_check(settings, options=options, progress=progress)
         finally:
             self._connects.ended(index)
+
+
+_GRACE = 0.2  # seconds a check's deadline leaves before the probe's
 
 
 # -- entry points ----------------------------------------------------------------------------

@@ -18,7 +18,10 @@ from ..settings import Security
 from .model import PortReport, ProbeOptions, ProbeResult
 from .ports import ProbeRun, probe_candidates, targets_for_candidates, with_candidates
 
-__all__ = ["FoundServer", "ServerSearch", "candidate_to_dict", "find_server"]
+__all__ = ["UNTESTABLE", "FoundServer", "ServerSearch", "candidate_to_dict", "find_server"]
+
+# Probe failures that say nothing about the server: it could not be reached to be tested.
+UNTESTABLE = frozenset({"offline", "timeout", "network_unreachable"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,25 @@ class ServerSearch:
     # they go on reporting. The caller finishes it: `await run.finished()`, then `aclose()`.
     pending_run: ProbeRun | None = None
 
+    @property
+    def untested(self) -> FoundServer | None:
+        """Settings discovery found that the probe could not test (offline, no answer at all):
+        shown as found-but-untested, never as "nothing works"."""
+        if self.recommended is not None or self.probe is None or not self.probe.complete:
+            return None
+        if any(r.diagnosis and r.diagnosis.code not in UNTESTABLE for r in self.probe.reports):
+            return None
+        best = next((c for c in self.discovery.candidates if c.complete and c.trusted), None)
+        if best is None or best.port is None or best.security is None:
+            return None
+        return _found(best, best.port, best.security, self.discovery.email, verified=False)
+
+    def untested_reason(self) -> str:
+        problem = self.probe.host_problem() if self.probe else None
+        if problem is not None:
+            return problem.title
+        return "no port answered (the network may block outgoing mail ports)"
+
     def to_dict(self) -> dict[str, Any]:
         d = self.discovery
         return {
@@ -76,6 +98,11 @@ class ServerSearch:
             "incoming": d.incoming.to_dict() if d.incoming else None,
             "probe": self.probe.to_dict() if self.probe else None,
             "recommended": self.recommended.to_dict() if self.recommended else None,
+            "untested": (
+                {**untested.to_dict(), "why": self.untested_reason()}
+                if (untested := self.untested)
+                else None
+            ),
             "elapsed": round(self.elapsed, 3),
         }
 
@@ -189,8 +216,9 @@ def _found(
         host=host or candidate.host,
         port=port,
         security=security,
-        # Sources that do not say (guesses, MX, SRV) leave the usual answer: the full address.
-        username=candidate.username or email,
+        # Sources that do not say (guesses, MX, SRV) leave the usual answer: the full address;
+        # a server listed as taking no password gets no username.
+        username=(candidate.username or email) if candidate.signs_in else None,
         source=candidate.source,
         trusted=candidate.trusted,
         verified=verified,
