@@ -79,7 +79,7 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
         # Found, but nothing answered: offer discovery's best for the person to check.
         best = found.best
         settings = best.to_settings() if best else None
-        if settings is not None and settings.username is None:
+        if settings is not None and settings.username is None and best and best.signs_in:
             settings = settings.with_changes(username=found.email)
         trusted, verified, source = (
             bool(best and best.trusted),

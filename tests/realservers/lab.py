@@ -40,6 +40,7 @@ HOSTS = {
     "penalty.example.test": f"{NET}.8",  # SASL through a fresh Dovecot per test
     "rate.example.test": f"{NET}.9",  # two connections per client per minute
     "plain.example.test": f"{NET}.10",  # AUTH offered without encryption (a bad server)
+    "blocked.example.test": f"{NET}.11",  # refuses this client's address (a block list)
     "relay.example.test": f"{NET}.20",  # tests/realservers/wire.py records what passes here
 }
 EXIM_HOSTS = {"mail.exim.test": f"{NET}.60", "busy.exim.test": f"{NET}.61"}
@@ -83,6 +84,9 @@ def _services(certs: RealCerts) -> list[PostfixService]:
     policy = f"check_policy_service,inet:{POSTGREY[0]}:{POSTGREY[1]}"
     grey = {"smtpd_recipient_restrictions": f"reject_unauth_destination,{policy}"}
     add("grey.example.test", 25, grey)
+    # A block-list style refusal of the client, as Postfix words it (check_client_access).
+    block = f"check_client_access,texthash:{certs.workdir.parent}/client_access"
+    add("blocked.example.test", 25, {"smtpd_client_restrictions": block})
     add("penalty.example.test", 587, {**SUBMISSION, "smtpd_sasl_path": f"private/{PENALTY_SOCKET}"})
     add(
         "plain.example.test",
@@ -145,6 +149,7 @@ class RealLab(Checker):
 def running_lab(root: Path) -> Iterator[RealLab]:
     root.mkdir(mode=0o755, exist_ok=True)
     certs = RealCerts(root / "certs")
+    (root / "client_access").write_text("127.0.0.1 REJECT Dynamic or residential IP\n")
     good = certs.issued("good", *HOSTS, "localhost")
     postfix = PostfixLab(root / "postfix", _services(certs), good, {USER: USER})
     with contextlib.ExitStack() as stack:

@@ -235,3 +235,19 @@ def test_sign_in_held_back_after_failed_attempts_is_auth_throttled(real_lab: Rea
     text = words(right)
     assert "failed" in text and "wait" in text
     assert "did not answer" not in d.title.lower()
+
+
+def test_client_refused_by_a_block_list_is_client_blocked(real_lab: RealLab) -> None:
+    result = real_lab.check(
+        "blocked.example.test",
+        25,
+        "starttls",
+        username=None,
+        options={"send_to": "friend@example.test", "mail_from": "anna@elsewhere.example"},
+    )
+    d = result.diagnosis
+    assert d.code == "client_blocked", d
+    assert "Client host rejected: Dynamic or residential IP" in d.technical
+    assert "internet address" in words(result) and "misspelled" not in words(result)
+    mail_from = next(s for s in result.steps if s.name.value == "mail_from")
+    assert mail_from.status is StepStatus.FAILED

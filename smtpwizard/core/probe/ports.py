@@ -193,11 +193,14 @@ class ProbeRun:
                 return
             now = time.monotonic()
             remaining = self._deadline - now
-            if remaining <= 0:
+            running = any(r.probing for r in self._reports if not r.finished)
+            if remaining <= -_GRACE or (remaining <= 0 and not running):
                 await self._expire()
                 return
+            # Past the deadline a running check gets _GRACE to finish and say where it ran out.
+            until = remaining if remaining > 0 else remaining + _GRACE
             presumed = self._connects.next_change(now)  # time alone may decide it then
-            wait = remaining if presumed is None else min(remaining, presumed - now)
+            wait = until if presumed is None else min(until, presumed - now)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._changed.wait()
@@ -296,10 +299,7 @@ class ProbeRun:
         target = self._targets[index]
         settings = ServerSettings(host=target.host, port=target.port, security=security)
         options = CheckOptions(
-            # A little inside the probe's own deadline: a check that runs out of time says
-            # where (a silent resolver is "offline", a silent port a timeout), which the
-            # probe's blanket "time limit reached" cannot.
-            timeout=max(0.05, min(self._options.probe_timeout, remaining - _GRACE)),
+            timeout=min(self._options.probe_timeout, remaining),
             ca_file=self._options.ca_file,
             resolver=self._options.resolver,
             limits=self._options.limits,
@@ -316,7 +316,10 @@ class ProbeRun:
             self._connects.ended(index)
 
 
-_GRACE = 0.2  # seconds a check's deadline leaves before the probe's
+# Checks share the probe's deadline; at it, a running check gets this long to finish on its
+# own, because it says where it ran out of time (a silent resolver is "offline", a silent
+# port a timeout), which the probe's blanket "time limit reached" cannot.
+_GRACE = 0.25
 
 
 # -- entry points ----------------------------------------------------------------------------
