@@ -131,7 +131,7 @@ class CheckSession:
                 "offline",
                 self.context,
                 step=name.value,
-                why="no answer within " + waited,
+                why="no name server answered within " + waited,
                 technical=f"timeout during {name.value}",
             )
         if name in (StepName.CONNECT,):

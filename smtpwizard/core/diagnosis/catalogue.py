@@ -50,9 +50,9 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "offline": Entry(
         "You seem to be offline",
-        "We could not look up {host}: no name server answered ({why}). This happens when the "
-        "computer has no working internet connection or its DNS service is down; it does not "
-        "mean the name is wrong.",
+        "We could not look up {host}: {why}. This happens when the computer has no working "
+        "internet connection or its DNS service (the name server) is down; it does not mean "
+        "the name is wrong.",
         "Check your internet connection (open any website), then test again. On a company or "
         "hotel network, ask whether outside name lookups are blocked.",
     ),
