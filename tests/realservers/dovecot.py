@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from .procs import stop, wait_until
 
 # Debian's dovecot-core 2.3.19 (bookworm): settings checked against `doveconf -n` of this file.
 _CONF = """\
@@ -48,14 +49,8 @@ service anvil {{
 STARTUP_DEADLINE = 10.0
 
 
-def _wait_for(path: Path, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE
-    while not path.exists():
-        if proc.poll() is not None:
-            raise RuntimeError(f"dovecot exited: {log.read_text(errors='replace')[-2000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"dovecot did not create {path} in {STARTUP_DEADLINE} s")
-        time.sleep(0.02)  # polling for a file the daemon creates, not synchronising on time
+def log_of(path: Path) -> Callable[[], str]:
+    return lambda: path.read_text(errors="replace") if path.exists() else ""
 
 
 @contextlib.contextmanager
@@ -87,14 +82,9 @@ def running_dovecot(
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for(socket, proc, log)
+        wait_until(socket.exists, proc, "dovecot", STARTUP_DEADLINE, log_of(log))
         yield log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
         with contextlib.suppress(FileNotFoundError):
             socket.unlink()

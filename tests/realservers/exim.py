@@ -10,16 +10,16 @@ taken from real-world.md and checked against what this Exim sends.
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .certs import CertFiles
+from .procs import listening, stop, wait_until
 
 EXIM = Path(sys.prefix) / "opt" / "exim4" / "usr" / "sbin" / "exim4"
 EXIM_USER = "Debian-exim"  # compiled into Debian's binary; setup-extra.sh creates it
@@ -95,15 +95,6 @@ class EximLab:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*log")))
 
 
-def _listening(address: str) -> bool:
-    for port in (587, 465, 25):
-        with socket.socket() as sock:
-            sock.settimeout(1)
-            if sock.connect_ex((address, port)) != 0:
-                return False
-    return True
-
-
 @contextlib.contextmanager
 def running_exim(
     root: Path,
@@ -147,19 +138,8 @@ def running_exim(
     )
     lab = EximLab(address, hostname, logdir)
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE
-        while not _listening(address):
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"exim exited: {err[-2000:]}\n{lab.log_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"exim is not listening on {address}")
-            time.sleep(0.05)  # polling the listeners, not synchronising on time
+        ready = functools.partial(listening, address, 587, 465, 25)
+        wait_until(ready, proc, "exim", STARTUP_DEADLINE, lab.log_text)
         yield lab
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)

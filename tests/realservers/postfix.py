@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .certs import CertFiles
+from .procs import listening
 
 _MAIN = """\
 compatibility_level = 3.6
@@ -144,17 +145,6 @@ def _run(conf: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _listening(services: list[PostfixService]) -> bool:
-    import socket
-
-    for svc in services:
-        with socket.socket() as sock:
-            sock.settimeout(1)
-            if sock.connect_ex((svc.address, svc.port)) != 0:
-                return False
-    return True
-
-
 @dataclass
 class PostfixLab:
     root: Path
@@ -211,7 +201,7 @@ class PostfixLab:
             if done.returncode != 0:
                 raise RuntimeError(f"postfix {args[0]} failed: {done.stdout}\n{self.log_text()}")
         deadline = time.monotonic() + STARTUP_DEADLINE
-        while not _listening(self.services):
+        while not all(listening(svc.address, svc.port) for svc in self.services):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"postfix is not listening:\n{self.log_text()[-3000:]}")
             time.sleep(0.05)  # polling the listeners master opens, not synchronising on time

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from .procs import listening, stop, wait_until
 
 STARTUP_DEADLINE = 20.0
 
@@ -36,23 +36,7 @@ def running_postgrey(workdir: Path, address: str, port: int) -> Iterator[None]:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE
-        while True:
-            with socket.socket() as sock:
-                sock.settimeout(1)
-                if sock.connect_ex((address, port)) == 0:
-                    break
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"postgrey exited: {err[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"postgrey is not listening on {address}:{port}")
-            time.sleep(0.05)  # polling the listener, not synchronising on time
+        wait_until(lambda: listening(address, port), proc, "postgrey", STARTUP_DEADLINE)
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
