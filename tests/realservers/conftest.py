@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .certs import RealCerts
-from .exim import running_exim
+from .exim import DEFAULT_POLICY, running_exim
 from .lab import EXIM_ACCOUNT, EXIM_HOSTS, EXIM_USER, EximLabs, RealLab, running_lab
 
 
@@ -59,4 +59,15 @@ def exim_lab(real_root: Path) -> Iterator[EximLabs]:
                 **EXIM_ACCOUNT,
             )
         )
-        yield EximLabs(certs.ca_file, EXIM_USER, main, busy)
+        # Exim's default rules and texts: "Sender verify failed", "relay not permitted".
+        default = stack.enter_context(
+            running_exim(
+                real_root / "exim-default",
+                address=EXIM_HOSTS["std.exim.test"],
+                cert=good,
+                hostname="std.exim.test",
+                policy=DEFAULT_POLICY,
+                **EXIM_ACCOUNT,
+            )
+        )
+        yield EximLabs(certs.ca_file, EXIM_USER, main, busy, default)

@@ -25,6 +25,28 @@ EXIM = Path(sys.prefix) / "opt" / "exim4" / "usr" / "sbin" / "exim4"
 EXIM_USER = "Debian-exim"  # compiled into Debian's binary; setup-extra.sh creates it
 STARTUP_DEADLINE = 15.0
 
+# cPanel's own ACL texts (real-world.md).
+CPANEL_POLICY = """\
+  deny    !authenticated = *
+          message = Please turn on SMTP Authentication in your mail client. \\
+                    $sender_host_address is not permitted to relay through this \\
+                    server without authentication.
+  deny    condition = ${{if !eqi{{$sender_address}}{{$authenticated_id}}}}
+          message = Your FROM address ( $sender_address ) must match your \\
+                    authenticated email user ( $authenticated_id ). \\
+                    Treating this as a spoofed email.
+  accept
+"""
+# The RCPT rules of Exim's default configure (and of the many configurations derived from
+# it): sender verification, then relaying only for signed-in clients, in Exim's own words.
+DEFAULT_POLICY = """\
+  require verify = sender
+  accept  authenticated = *
+  require message = relay not permitted
+          domains = +local_domains
+  accept
+"""
+
 _CONF = """\
 keep_environment =
 exim_user = {user}
@@ -52,17 +74,14 @@ smtp_accept_max_per_host = {max_per_host}
 begin acl
 acl_check_rcpt:
   accept  domains = +local_domains
-  deny    !authenticated = *
-          message = Please turn on SMTP Authentication in your mail client. \\
-                    $sender_host_address is not permitted to relay through this \\
-                    server without authentication.
-  deny    condition = ${{if !eqi{{$sender_address}}{{$authenticated_id}}}}
-          message = Your FROM address ( $sender_address ) must match your \\
-                    authenticated email user ( $authenticated_id ). \\
-                    Treating this as a spoofed email.
-  accept
-
+{rcpt_policy}
 begin routers
+# Addresses in .invalid do not route: what "verify = sender" refuses.
+unroutable:
+  driver = redirect
+  domains = *.invalid
+  allow_fail
+  data = :fail: Unrouteable address
 blackhole:
   driver = redirect
   data = :blackhole:
@@ -106,6 +125,7 @@ def running_exim(
     password: str,
     cert: CertFiles,
     max_per_host: int = 0,
+    policy: str = CPANEL_POLICY,
 ) -> Iterator[EximLab]:
     if not EXIM.exists():
         raise RuntimeError(f"{EXIM} is missing: run scripts/setup.sh test")
@@ -129,6 +149,7 @@ def running_exim(
             password=password,
             max_connections=20,
             max_per_host=max_per_host,
+            rcpt_policy=policy.format(),
         )
     )
     proc = subprocess.Popen(

@@ -43,7 +43,11 @@ HOSTS = {
     "blocked.example.test": f"{NET}.11",  # refuses this client's address (a block list)
     "relay.example.test": f"{NET}.20",  # tests/realservers/wire.py records what passes here
 }
-EXIM_HOSTS = {"mail.exim.test": f"{NET}.60", "busy.exim.test": f"{NET}.61"}
+EXIM_HOSTS = {
+    "mail.exim.test": f"{NET}.60",  # cPanel's rules
+    "busy.exim.test": f"{NET}.61",  # one connection per client
+    "std.exim.test": f"{NET}.62",  # Exim's default rules
+}
 EXIM_USER = "anna@exim.test"
 EXIM_ACCOUNT = {"domain": "exim.test", "user": EXIM_USER, "password": PASSWORD}
 POSTGREY = (f"{NET}.7", 10023)
@@ -167,3 +171,4 @@ def running_lab(root: Path) -> Iterator[RealLab]:
 class EximLabs(Checker):
     main: EximLab
     busy: EximLab  # one connection per client
+    default: EximLab  # Exim's default RCPT rules

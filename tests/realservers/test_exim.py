@@ -62,3 +62,30 @@ def test_exim_too_many_connections_is_a_real_421(exim_lab: EximLabs) -> None:
     d = result.diagnosis
     assert d.code == "server_busy", d
     assert d.technical.startswith("421 ") and "Too many concurrent SMTP connections" in d.technical
+
+
+def test_exim_sender_verify_failed_is_a_sender_problem(exim_lab: EximLabs) -> None:
+    result = exim_lab.check(
+        "std.exim.test",
+        587,
+        "starttls",
+        options={"send_to": OUTSIDE, "mail_from": "anna@nowhere.invalid"},
+    )
+    d = result.diagnosis
+    assert d.code == "sender_rejected", d
+    assert "Sender verify failed" in d.technical
+    assert "misspelled" not in words(result)
+
+
+def test_exim_relay_not_permitted_without_sign_in_is_auth_required(exim_lab: EximLabs) -> None:
+    result = exim_lab.check(
+        "std.exim.test",
+        587,
+        "starttls",
+        username=None,
+        options={"send_to": OUTSIDE, "mail_from": EXIM_USER},
+    )
+    d = result.diagnosis
+    assert d.code == "auth_required", d
+    assert d.technical == "550 relay not permitted"
+    assert "sign in" in words(result)
