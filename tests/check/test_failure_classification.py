@@ -139,21 +139,39 @@ def test_connect_errors(ctx):
 
 
 @pytest.mark.parametrize(
-    ("step", "words"),
+    ("step", "code", "words"),
     [
-        (StepName.RESOLVE, "Looking up smtp.example.test took longer than the overall time limit"),
-        (StepName.CONNECT, ""),
-        (StepName.GREETING, "accepted the connection on port 587 but never greeted us"),
-        (StepName.AUTH, "stopped answering while we were at the step"),
+        # A resolver that does not answer is a DNS problem, not a server that does not.
+        (
+            StepName.RESOLVE,
+            "offline",
+            "no name server answered within the overall time limit",
+        ),
+        (StepName.CONNECT, "timeout", ""),
+        (StepName.GREETING, "timeout", "accepted the connection on port 587 but never greeted us"),
+        (StepName.AUTH, "timeout", "stopped answering while we were at the step"),
     ],
 )
-def test_each_step_that_times_out_says_where(step, words):
+def test_each_step_that_times_out_says_where(step, code, words):
     from smtpwizard.core.check import CheckOptions
     from smtpwizard.core.check.session import CheckSession
 
     settings = ServerSettings("smtp.example.test", 587, Security.STARTTLS, "anna")
     session = CheckSession(settings, None, CheckOptions(), None)
     diagnosis = session.timeout_diagnosis(step, overall=True)
-    assert diagnosis.code == "timeout"
+    assert diagnosis.code == code
     assert diagnosis.step == step.value
     assert words in diagnosis.explanation
+
+
+def test_auth_step_timeout_within_its_own_limit_is_auth_throttled():
+    """Only the sign-in hangs while the overall deadline is far: a server holding sign-ins
+    back (real Dovecot penalty in tests/realservers/test_postfix.py)."""
+    from smtpwizard.core.check import CheckOptions
+    from smtpwizard.core.check.session import CheckSession
+
+    settings = ServerSettings("smtp.example.test", 587, Security.STARTTLS, "anna")
+    session = CheckSession(settings, None, CheckOptions(), None)
+    diagnosis = session.timeout_diagnosis(StepName.AUTH, overall=False)
+    assert diagnosis.code == "auth_throttled"
+    assert "did not answer the sign-in within 15 seconds" in diagnosis.explanation

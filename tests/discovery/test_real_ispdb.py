@@ -91,6 +91,10 @@ def test_workspace_domain_on_smtp_gmail_is_google_workspace_not_gmail() -> None:
     assert not any("Gmail address as the sender" in n for n in best.notes)
     own = candidates("googlemail.com", "anna@gmail.com")[0]
     assert own.provider_id == "gmail"
+    # Gmail's own ISPDB file also lists jazztel.es: mail run by Google, not a gmail.com box.
+    assert "jazztel.es" in load("googlemail.com", "anna@jazztel.es").domains
+    jazztel = candidates("googlemail.com", "anna@jazztel.es")[0]
+    assert jazztel.provider_id == "google-workspace"
 
 
 def test_office365_oauth_entry_does_not_deny_what_an_admin_can_allow() -> None:
