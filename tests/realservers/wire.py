@@ -54,19 +54,33 @@ def recording_relay(listen: str, target: tuple[str, int]) -> Iterator[tuple[int,
     sock = socket.socket()
     sock.bind((listen, 0))
     port = sock.getsockname()[1]
+    writers: list[asyncio.StreamWriter] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         record.connections += 1
+        writers.append(writer)
         up_reader, up_writer = await asyncio.open_connection(*target)
+        writers.append(up_writer)
         await asyncio.gather(_pipe(reader, up_writer, record), _pipe(up_reader, writer, None))
 
     server = loop.run_until_complete(asyncio.start_server(handle, sock=sock))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+
+    async def shut_down() -> None:
+        server.close()
+        for writer in writers:
+            writer.close()
+        for writer in writers:
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        await server.wait_closed()
+
     try:
         yield port, record
     finally:
-        loop.call_soon_threadsafe(server.close)
+        # Every socket closed in the loop that owns it: none left for the garbage collector.
+        asyncio.run_coroutine_threadsafe(shut_down(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
         loop.close()
