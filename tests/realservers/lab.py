@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +25,12 @@ from .exim import EximLab
 from .postfix import SMTPS, SUBMISSION, PostfixLab, PostfixService, running_postfix
 from .postgrey import running_postgrey
 
-NET = "127.0.11"
+# The listeners need fixed ports (25, 465, 587 as the probe expects), so each run needs its own
+# addresses: this /24 of loopback by default; SMTPWIZARD_REALSERVERS_NET=127.0.N moves a run
+# (two checkouts testing on one machine at once).
+NET = os.environ.get("SMTPWIZARD_REALSERVERS_NET", "127.0.11")
+if not re.fullmatch(r"127\.0\.\d{1,3}", NET) or not 0 < int(NET.rsplit(".", 1)[1]) < 255:
+    raise RuntimeError(f"SMTPWIZARD_REALSERVERS_NET must look like 127.0.11, not {NET!r}")
 USER = "anna@example.test"
 PASSWORD = "Right-Horse-Battery-42"
 OUTSIDE = "friend@elsewhere.example"

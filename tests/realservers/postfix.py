@@ -2,8 +2,8 @@
 directories under a temp dir, started with `postfix -c DIR start` and stopped with `stop`.
 
 Postfix's listeners are fixed host:port pairs in master.cf, so every service binds its own
-address of this suite's range (127.0.11.x, see tests/realservers/addresses.py) with the real
-port numbers (25, 465, 587) the probe and the users know. Nothing is ever delivered: every
+address of this suite's range (127.0.11.x by default, NET in tests/realservers/lab.py) with
+the real port numbers (25, 465, 587) the probe and the users know. Nothing is ever delivered: every
 transport is `discard`.
 
 Settings are Postfix 3.7 parameters (postconf(5) of that version); the submission and smtps
