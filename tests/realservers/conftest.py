@@ -4,8 +4,6 @@ tests and stopped after them."""
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +11,16 @@ import pytest
 
 from .certs import RealCerts
 from .exim import DEFAULT_POLICY, running_exim
-from .lab import EXIM_ACCOUNT, EXIM_HOSTS, EXIM_USER, EximLabs, RealLab, running_lab
+from .lab import EXIM_ACCOUNT, EXIM_HOSTS, EXIM_USER, NET, EximLabs, RealLab, running_lab
+from .stale import claimed_root
 
 
 @pytest.fixture(scope="session")
 def real_root() -> Iterator[Path]:
     # Not pytest's tmp_path: its parents are mode 0700, and the servers drop root (postgrey,
     # Dovecot's auth, Exim) before they open files in here.
-    root = Path(tempfile.mkdtemp(prefix="smtpwizard-real-"))
-    root.chmod(0o755)
-    try:
+    with claimed_root(NET) as root:
         yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
