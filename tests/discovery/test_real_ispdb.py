@@ -137,3 +137,23 @@ def test_personal_zoho_eu_uses_smtp_zoho_eu() -> None:
     hosts = {c.host for c in found}
     assert hosts == {"smtp.zoho.eu"}
     assert {e.host for e in load("zoho.eu", "anna@zoho.eu").outgoing} == hosts
+
+
+def test_hostile_links_and_texts_in_a_document_are_dropped() -> None:
+    data = (ISPDB / "gmx.net.xml").read_bytes()
+    data = data.replace(
+        b'<documentation url="https://hilfe.gmx.net/pop-imap/imap/imap-serverdaten.html" />',
+        b'<documentation url="javascript:alert(1)"><descr>x</descr></documentation>'
+        b'<documentation url="https://ok.example/a b"/>'
+        b'<documentation url="https://ok.example/smtp"><descr lang="de">nur deutsch</descr>'
+        b"</documentation>",
+    )
+    data = data.replace(b"<instruction>You must", b"<instruction>&#x9b;31mYou must")
+    config = parse_client_config(data, "anna@gmx.net")
+    assert [d.url for d in config.documentation] == ["https://ok.example/smtp"]
+    assert config.documentation[0].description is None
+    # The English instruction had a terminal control (CSI): dropped, a plain default said.
+    (step,) = config.enable
+    assert step.instruction is None
+    assert config.notes()[0].startswith("Switch on access for mail programs")
+    assert "\x9b" not in " ".join(config.notes())

@@ -116,7 +116,7 @@ def classify_reply(step: str, code: int, message: str, context: DiagnosisContext
             return make("server_busy", context, **common)
         return make("recipient_rejected", context, **common)
     if step == "data":
-        if "sendasdenied" in text or status == "5.7.60" or "send as" in text:
+        if status == "5.7.60":  # Microsoft 365 SendAs, in words the rules did not know
             return make("sender_rejected", context, **common)
         if 400 <= code < 500:
             return make("server_busy", context, **common)
