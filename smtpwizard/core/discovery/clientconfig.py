@@ -21,9 +21,9 @@ from .providers import expand_placeholders
 __all__ = [
     "ClientConfig",
     "ClientConfigError",
-    "OAuth2Block",
     "Documentation",
     "EnableStep",
+    "OAuth2Block",
     "OutgoingEntry",
     "parse_client_config",
 ]
