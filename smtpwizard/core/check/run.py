@@ -89,9 +89,6 @@ async def _execute(run: CheckSession) -> CheckResult:
         diagnosis = failure.diagnosis
         run.transcript.note(f"stopped: {diagnosis.code} ({diagnosis.technical})")
         await _after_failure(run, failure)
-        # A server that stopped answering would also leave a polite TLS shutdown hanging
-        # (the socket under it then outlives the check): drop the connection instead.
-        _close(run)
     finally:
         _close(run)
         await run.held.aclose()
