@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import json
-import os
 import re
 import ssl
-import subprocess
-import sys
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,77 +22,12 @@ import pytest
 
 from tests.labkit import Lab, LabEndpoint
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-PROBE = HERE / "rss_probe.py"
-PASSWORD_ENV = "SMTPWIZARD_HOSTILE_PASSWORD"
-MIB = 1024 * 1024
+from .children import MIB, PASSWORD_ENV, ChildRun, mib, run_child
+
 TIMEOUT = 4.0  # the --timeout every child gets
 DEADLINE_SLACK = 2.5  # interpreter start-up and exit on a loaded 2-core machine
 RSS_MARGIN = 16 * MIB  # a hostile run may use at most this much more than the baseline
 MAX_OUTPUT = 256 * 1024  # whatever the server sends, the JSON report stays small
-KILL_AFTER = TIMEOUT + 30  # a hung child is killed so the test fails instead of hanging
-
-
-@dataclass(frozen=True)
-class ChildRun:
-    status: int
-    seconds: float
-    peak_rss: int  # bytes, the child's own VmHWM
-    wait4_maxrss: int  # bytes, os.wait4's figure: at least peak_rss, and at least our own RSS
-    stdout: str
-    stderr: str
-
-    def report(self) -> dict[str, Any]:
-        assert self.stdout, f"no output (status {self.status}); stderr: {self.stderr[-2000:]}"
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
-
-
-def run_child(args: list[str], tmp: Path, *, password: str = "", ballast_mib: int = 0) -> ChildRun:
-    """One smtpwizard command in a fresh interpreter: its status, wall time and peak RSS."""
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "PYTHONPATH": str(ROOT),
-        "LANG": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
-        PASSWORD_ENV: password,
-    }
-    rss_report = tmp / "peak_rss"
-    command = [sys.executable, str(PROBE), "--report", str(rss_report)]
-    if ballast_mib:
-        command += ["--ballast-mib", str(ballast_mib)]
-    command += ["--", *args]
-    out_path, err_path = tmp / "stdout", tmp / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        began = time.monotonic()
-        child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=tmp)
-        killer = threading.Timer(KILL_AFTER, child.kill)
-        killer.start()
-        try:
-            _, wait_status, usage = os.wait4(child.pid, 0)
-        finally:
-            killer.cancel()
-        seconds = time.monotonic() - began
-    status = os.waitstatus_to_exitcode(wait_status)
-    child.returncode = status  # reaped by wait4: Popen must not wait for it again
-    run = ChildRun(
-        status=status,
-        seconds=seconds,
-        peak_rss=int(rss_report.read_text()),
-        wait4_maxrss=usage.ru_maxrss * 1024,  # Linux reports kilobytes
-        stdout=out_path.read_text("utf-8", "replace"),
-        stderr=err_path.read_text("utf-8", "replace"),
-    )
-    # The kernel's figure bounds the child's own from above: a report that exceeds it is wrong.
-    assert 0 < run.peak_rss <= run.wait4_maxrss + MIB, run
-    return run
 
 
 def check_args(lab: Lab, ep: LabEndpoint, *extra: str) -> list[str]:
@@ -135,10 +63,6 @@ def probe_args(lab: Lab, ep: LabEndpoint) -> list[str]:
         str(TIMEOUT),
         "--json",
     ]
-
-
-def mib(n: int) -> str:
-    return f"{n / MIB:.1f} MiB"
 
 
 def growth(run: ChildRun, baseline: ChildRun) -> str:

@@ -18,6 +18,7 @@ import httpx
 from ..errors import InputError
 from ..net.resolve import is_ip
 from ..net.tlsinfo import make_client_context
+from .decoding import ACCEPT_ENCODING, CappedDecoder, DecodeError, DocumentTooLarge
 from .dns import Resolver
 from .domains import base_domain
 from .model import DiscoveryOptions
@@ -74,7 +75,11 @@ class WebFetcher:
             transport=self.transport,
             follow_redirects=False,
             trust_env=False,
-            headers={"User-Agent": _USER_AGENT, "Accept": "application/xml, text/xml"},
+            headers={
+                "User-Agent": _USER_AGENT,
+                "Accept": "application/xml, text/xml",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
         )
 
     async def __aenter__(self) -> WebFetcher:
@@ -174,14 +179,7 @@ class WebFetcher:
                         f"{_show(url)} offered a {_size(int(declared))} document; "
                         f"the limit is {_size(cap)}; refused"
                     )
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > cap:
-                        raise FetchError(
-                            f"{_show(url)} sent more than {_size(cap)}; stopped reading and refused"
-                        )
-                return bytes(body)
+                return await _read_capped(url, response, cap)
         except httpx.TimeoutException as exc:
             raise FetchError(f"{_show(url)} did not answer within {timeout:g} s") from exc
         except httpx.ConnectError as exc:
@@ -208,6 +206,37 @@ class WebFetcher:
         host_header = host if url.port in (None, default_port) else f"{host}:{url.port}"
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
         return url.copy_with(host=address), {"Host": host_header}, extensions
+
+
+async def _read_capped(url: httpx.URL, response: httpx.Response, cap: int) -> bytes:
+    """The decoded body, refused as soon as the raw bytes or any decoded layer passes cap."""
+    try:
+        decoder = CappedDecoder(response.headers.get("content-encoding", ""), cap)
+    except DecodeError as exc:
+        raise FetchError(f"{_show(url)} sent a document we cannot read: {exc}; refused") from exc
+    body = bytearray()
+    received = 0
+    try:
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            if received > cap:
+                raise DocumentTooLarge("raw")
+            body += decoder.feed(chunk)
+            if len(body) > cap:
+                raise DocumentTooLarge("body")
+        body += decoder.flush()
+    except DocumentTooLarge as exc:
+        what = "sent" if str(exc) == "raw" else "sent a document that expands to"
+        raise FetchError(
+            f"{_show(url)} {what} more than {_size(cap)}; stopped reading and refused"
+        ) from exc
+    except DecodeError as exc:
+        raise FetchError(f"{_show(url)} sent a document we cannot read: {exc}; refused") from exc
+    if len(body) > cap:
+        raise FetchError(
+            f"{_show(url)} sent a document that expands to more than {_size(cap)}; refused"
+        )
+    return bytes(body)
 
 
 def _show(url: httpx.URL) -> str:
