@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from ..core.errors import InputError
 from ..core.inputs import parse_dns_server, parse_resolve
 from ..core.net.resolve import ResolverConfig
+from ..core.servertext import clean, clean_tree
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # discover: settings found, but the probe could not reach them to test them (offline, no answer).
@@ -143,8 +144,29 @@ def _password_from_keyring(key: str | None) -> str:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    # Every string passes the server-text boundary once more: the JSON is valid UTF-8 and
+    # holds no escape sequence, bidi override or invisible character, whatever path it took.
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json.dumps(clean_tree(json.loads(text)), indent=2, ensure_ascii=False))
     sys.stdout.write("\n")
+
+
+class TerminalSafe:
+    """A text stream wrapper: whatever is written reaches the terminal through clean().
+
+    The command line's last guard: diagnoses, steps and certificate fields are cleaned where
+    they enter, and this catches any path that was missed (tabs and line breaks are kept).
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(clean(text, multiline=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def supports_unicode() -> bool:

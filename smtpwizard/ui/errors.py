@@ -14,6 +14,7 @@ def install_excepthook() -> None:
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         details = "".join(traceback.format_exception(kind, value, tb))
         log.error("unexpected error: %s", details)
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None:
@@ -21,6 +22,7 @@ def install_excepthook() -> None:
             return
         box = QMessageBox()
         box.setIcon(QMessageBox.Icon.Critical)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the exception text may quote a server
         box.setWindowTitle("Something went wrong")
         box.setText(
             "smtpwizard ran into a problem it did not expect. Your settings and saved passwords "

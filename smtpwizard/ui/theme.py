@@ -97,6 +97,23 @@ def wrap_label(text: str = "", *, rich: bool = False, selectable: bool = False) 
     return label
 
 
+def plain_label(text: str = "") -> QLabel:
+    """A label that never interprets markup: a server's "<h1>" is shown as typed.
+
+    QLabel's default, Qt.AutoText, renders anything that looks like a tag as rich text.
+    """
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def plain_tooltip(text: str) -> str:
+    """Tooltip text shown literally: Qt guesses rich text for tooltips too, so escape it."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<p style='white-space:pre-wrap'>{escaped}</p>"
+
+
 def hint_label(text: str = "") -> QLabel:
     label = wrap_label(text)
     label.setStyleSheet(f"color: {colours()['muted']};")

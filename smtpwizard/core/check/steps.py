@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..servertext import clean
+
 
 class StepName(StrEnum):
     RESOLVE = "resolve"
@@ -68,7 +70,7 @@ class StepResult:
             "label": self.label,
             "status": self.status.value,
             "duration": None if self.duration is None else round(self.duration, 4),
-            "detail": self.detail,
+            "detail": clean(self.detail),
         }
 
 

@@ -14,6 +14,7 @@ import defusedxml.ElementTree as SafeET
 
 from ..errors import InputError
 from ..inputs import parse_host, refuse_control_characters
+from ..servertext import clean
 from ..settings import IncomingProtocol, IncomingServer, Security
 from .model import OAuth2Block
 from .providers import expand_placeholders
@@ -175,7 +176,9 @@ def parse_client_config(data: bytes, email: str) -> ClientConfig:
     return ClientConfig(
         oauth2=_oauth2(block, ignored) if block is not None else None,
         provider_id=provider.get("id"),
-        display_name=_text(provider, "displayName"),
+        # Shown to people: passes the boundary. Hosts and usernames are parsed and refused
+        # instead (they go on the wire, where a changed value would be wrong).
+        display_name=clean(_text(provider, "displayName") or "") or None,
         domains=domains,
         outgoing=tuple(outgoing),
         incoming=tuple(incoming),

@@ -13,6 +13,8 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
+from ..servertext import clean
+
 __all__ = ["DnsAnswer", "MxRecord", "Resolver", "SrvRecord"]
 
 T = TypeVar("T")
@@ -158,4 +160,6 @@ class Resolver:
 
 
 def _host(name: dns.name.Name) -> str:
-    return name.to_text(omit_final_dot=True).lower() if name != dns.name.root else ""
+    # A name in an answer is whatever the DNS server sent (dnspython escapes only bytes it
+    # cannot print, so "<h1>" or U+202E in an IDN label survive): it passes the boundary.
+    return clean(name.to_text(omit_final_dot=True).lower()) if name != dns.name.root else ""

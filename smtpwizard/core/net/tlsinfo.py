@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cryptography import x509
 
+from ..servertext import clean
+
 
 @dataclass(frozen=True, slots=True)
 class CertificateInfo:
@@ -70,9 +72,8 @@ def _name(name: x509.Name) -> str:
     for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
         attrs = name.get_attributes_for_oid(oid)
         if attrs:
-            value = attrs[0].value
-            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    return name.rfc4514_string() or "(no name)"
+            return clean(attrs[0].value)
+    return clean(name.rfc4514_string()) or "(no name)"
 
 
 def certificate_info(der: bytes) -> CertificateInfo:
@@ -90,7 +91,7 @@ def certificate_info(der: bytes) -> CertificateInfo:
     return CertificateInfo(
         subject=_name(cert.subject),
         issuer=_name(cert.issuer),
-        san_names=tuple(names),
+        san_names=tuple(clean(n) for n in names),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         fingerprint_sha256=hashlib.sha256(der).hexdigest(),

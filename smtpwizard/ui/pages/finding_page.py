@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ..page_ids import PageId
 from ..tasks import TaskRunner
-from ..theme import colours, hint_label, wrap_label
+from ..theme import colours, hint_label, plain_label, plain_tooltip, wrap_label
 from .base import WizardPageBase
 
 if TYPE_CHECKING:
@@ -143,10 +143,10 @@ class FindingPage(WizardPageBase):
             return
         for row, value in enumerate(_SHOWN_SOURCES):
             label = SourceKind(value).label
-            mark, reason = QLabel("○"), hint_label()
+            mark, reason = plain_label("○"), hint_label()
             grid = self._sources_grid
             grid.addWidget(mark, row, 0)
-            grid.addWidget(QLabel(label[0].upper() + label[1:]), row, 1)
+            grid.addWidget(plain_label(label[0].upper() + label[1:]), row, 1)
             grid.addWidget(reason, row, 2)
             self._source_rows[value] = (mark, reason)
 
@@ -213,7 +213,7 @@ class FindingPage(WizardPageBase):
         mark.setStyleSheet(f"color: {colours()[colour]}; font-weight: bold;")
         # Plain words on screen; the technical reason (URLs, DNS names) in the tooltip.
         reason.setText(words)
-        reason.setToolTip(event.reason)
+        reason.setToolTip(plain_tooltip(event.reason))
 
     def _port_event(self, event: PortReport) -> None:
         from ..search import port_words
@@ -222,7 +222,7 @@ class FindingPage(WizardPageBase):
         key = (event.host, event.port)
         if key not in self._port_rows:
             row = len(self._port_rows)
-            widgets = (QLabel(), QLabel(f"{event.host} port {event.port}"), hint_label())
+            widgets = (plain_label(), plain_label(f"{event.host} port {event.port}"), hint_label())
             for column, widget in enumerate(widgets):
                 self.ports_grid.addWidget(widget, row, column)
             self._port_rows[key] = widgets
@@ -241,7 +241,7 @@ class FindingPage(WizardPageBase):
         mark.setStyleSheet(f"color: {palette[colour]}; font-weight: bold;")
         words.setText(port_words(event))
         if event.diagnosis is not None:
-            words.setToolTip(event.diagnosis.explanation)
+            words.setToolTip(plain_tooltip(event.diagnosis.explanation))
 
     def _found_working(self) -> bool:
         outcome = self.outcome

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ...core.check import StepResult, StepStatus
-from ..theme import colours
+from ...core.servertext import clean
+from ..theme import colours, plain_label
 
 MARKS = {
     StepStatus.PENDING: ("○", "muted", "waiting"),
@@ -84,7 +85,7 @@ class StepList(QWidget):
                 f"font-weight: {weight};" + (f" color: {palette['muted']};" if muted else "")
             )
             took.setText(f"{step.duration:.2f} s" if step.duration is not None else "")
-            detail.setText(step.detail if step.status is not StepStatus.PENDING else "")
+            detail.setText(clean(step.detail) if step.status is not StepStatus.PENDING else "")
             detail.setVisible(bool(detail.text()))
             title.setAccessibleName(f"{step.label}: {words}")
         for row in range(len(steps), len(self._rows)):
@@ -94,7 +95,7 @@ class StepList(QWidget):
     def _ensure_rows(self, count: int) -> None:
         while len(self._rows) < count:
             row = len(self._rows)
-            mark, title, took, detail = QLabel(), QLabel(), QLabel(), QLabel()
+            mark, title, took, detail = plain_label(), plain_label(), plain_label(), plain_label()
             took.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             took.setStyleSheet(f"color: {colours()['muted']};")
             detail.setWordWrap(True)
