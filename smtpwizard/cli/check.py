@@ -307,7 +307,10 @@ def print_human(result: CheckResult, out: TextIO | None = None) -> None:
     write(f"{marks[StepStatus.OK] if d.ok else marks[StepStatus.FAILED]} {d.title}")
     for paragraph in (d.explanation, "What to do: " + d.fix):
         write(textwrap.indent(textwrap.fill(paragraph, 92), "  "))
-    if d.suggestion:
+    if d.warning:
+        # Another organisation's server: the warning, never a command to paste.
+        write(textwrap.indent(textwrap.fill("Warning: " + d.warning, 92), "  "))
+    elif d.suggestion:
         write(
             textwrap.indent(
                 textwrap.fill(_suggestion_text(d.suggestion, d.needs_consent), 92), "  "

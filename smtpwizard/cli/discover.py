@@ -241,6 +241,8 @@ def _detail_lines(report: PortReport) -> list[str]:
     if report.status is not PortStatus.FAILED or d is None or not d.code.startswith("cert_"):
         return []
     lines = [d.explanation, "What to do: " + d.fix]
+    if d.warning:
+        lines.append("Warning: " + d.warning)
     cert = report.certificate
     if cert:
         names = ", ".join(cert.get("san_names") or []) or "(none)"

@@ -73,6 +73,11 @@ class ServerSettings:
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        if "host" in changes and str(changes["host"]).lower() != self.host.lower():
+            # A pinned certificate and an "unencrypted sign-in is fine" permission were given
+            # for the old server: they must not follow the password to another one.
+            changes.setdefault("trusted_fingerprint", None)
+            changes["allow_insecure_auth"] = False
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import aiosmtplib
 from .. import diagnosis as dx
 from ..diagnosis import Diagnosis
 from ..net.tlsinfo import tls_info_from
+from ..organisations import judge_host_change
 from ..servertext import printable
 from .failures import StepFailure, classify_exception
 from .session import CheckSession
@@ -235,16 +236,40 @@ async def certificate_failure(run: CheckSession, name: StepName, failure: Diagno
     if failure.code == "cert_hostname_mismatch":
         names = [n for n in cert.san_names if not n.startswith("*.")]
         shown = ", ".join(cert.san_names) or cert.subject
+        stranger = None
+        if names:
+            stranger = await judge_host_change(
+                names[0],
+                old_host=run.settings.host,
+                email=run.settings.username,
+                dns_server=run.options.resolver.dns_server,
+                timeout=run.limit(2.0),
+            )
+        if stranger is not None:
+            # The certificate's name is another organisation's: never a one-click fix.
+            fix = (
+                "Ask your provider which server name to use. Do not switch to "
+                f"{stranger.host} unless they tell you to."
+            )
+        elif names:
+            fix = f"Use {names[0]} as the server name instead."
+        else:
+            fix = "Ask your provider which server name matches its certificate (" + shown + ")."
         return dx.make(
             "cert_hostname_mismatch",
             run.context,
             names=shown,
             suggestion={"host": names[0]} if names else None,
-            fix=(
-                f"Use {names[0]} as the server name instead."
-                if names
-                else "Ask your provider which server name matches its certificate (" + shown + ")."
+            needs_consent=stranger is not None,
+            explanation=(
+                "The server's certificate is valid for {names}, not for {host}: it belongs to "
+                f"another organisation ({stranger.host_domain})."
+                if stranger
+                else None
             ),
+            warning=stranger.warning() if stranger else "",
+            consent=stranger.consent_words() if stranger else "",
+            fix=fix,
             **common,
         )
     if failure.code == "cert_expired":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..servertext import printable
+from ..servertext import clean
 from ..settings import ServerSettings
 from .catalogue import CATALOGUE, SECURITY_WORDS
 
@@ -22,6 +22,10 @@ class Diagnosis:
     needs_consent: bool = False
     step: str | None = None
     technical: str = ""  # the raw error or server reply, for the technical details
+    # A host suggestion in another organisation's domain: the plain warning naming both
+    # domains, and the words a person must tick before it is applied (organisations.py).
+    warning: str = ""
+    consent: str = ""
 
     @property
     def ok(self) -> bool:
@@ -37,6 +41,8 @@ class Diagnosis:
             "needs_consent": self.needs_consent,
             "step": self.step,
             "technical": self.technical,
+            "warning": self.warning,
+            "consent": self.consent,
         }
 
 
@@ -75,6 +81,8 @@ def make(
     suggestion: dict[str, Any] | None = None,
     needs_consent: bool = False,
     technical: str = "",
+    warning: str = "",
+    consent: str = "",
     title: str | None = None,
     explanation: str | None = None,
     fix: str | None = None,
@@ -86,16 +94,22 @@ def make(
     values = context.values(fields)
     if "reply" in values:
         values["reply"] = shorten(str(values["reply"]))
+    # Replies, certificate names and exception texts come from the other side: every value
+    # and every finished text passes the boundary, so a Diagnosis only ever holds safe text.
+    for key, value in values.items():
+        if isinstance(value, str | bytes):
+            values[key] = clean(value)
     return Diagnosis(
         code=code,
-        title=(title or entry.title).format_map(values),
-        explanation=(explanation or entry.explanation).format_map(values),
-        fix=(fix or entry.fix).format_map(values),
+        title=clean((title or entry.title).format_map(values)),
+        explanation=clean((explanation or entry.explanation).format_map(values)),
+        fix=clean((fix or entry.fix).format_map(values)),
         suggestion=suggestion,
         needs_consent=needs_consent,
         step=step,
-        # Raw server bytes (NUL, escape codes) must not reach a screen or a terminal.
-        technical=printable(technical)[:2000],
+        technical=clean(technical, multiline=True)[:2000],
+        warning=clean(warning),
+        consent=clean(consent),
     )
 
 

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.diagnosis import Diagnosis
-from ..theme import colours, wrap_label
+from ..theme import colours, plain_label, wrap_label
 
 _FIELD_WORDS = {"security": "encryption", "host": "server name", "port": "port"}
 _SECURITY_WORDS = {"starttls": "STARTTLS", "tls": "SSL/TLS", "none": "None"}
@@ -85,7 +84,9 @@ class CertificateBox(QFrame):
         self.names.setText(", ".join(cert.get("san_names", [])) or "(no names)")
         self.valid_until.setText(str(cert.get("not_after", ""))[:10])
         fp = self._fingerprint.upper()
-        self.fingerprint.setText(":".join(fp[i : i + 2] for i in range(0, len(fp), 2)))
+        pairs = [fp[i : i + 2] for i in range(0, len(fp), 2)]
+        # Two lines of 16 pairs: one 95-character line made the whole page scroll sideways.
+        self.fingerprint.setText(":".join(pairs[:16]) + "\n" + ":".join(pairs[16:]))
         self.confirm.setChecked(False)
         self.confirm.setVisible(can_trust)
         self.trust.setVisible(can_trust)
@@ -101,7 +102,7 @@ class DiagnosisCard(QFrame):
         self.setObjectName("diagnosisCard")
         self.setAccessibleName("What went wrong")
         self._suggestion: dict[str, Any] | None = None
-        self.title = QLabel()
+        self.title = plain_label()
         self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
@@ -109,9 +110,16 @@ class DiagnosisCard(QFrame):
         self.title.setFont(font)
         self.explanation = wrap_label(selectable=True)
         self.fix = wrap_label(selectable=True)
+        # A suggestion that moves the password to another organisation: the warning naming
+        # both domains, and a tick that must be given before the button does anything.
+        self.warning = wrap_label(selectable=True)
+        self.warning.setStyleSheet(f"color: {colours()['fail']}; font-weight: bold;")
+        self.consent = QCheckBox()
+        self.consent.setAccessibleName("Confirm sending the password to this other organisation")
         self.apply = QPushButton()
         self.apply.setAccessibleName("Apply the suggested fix and test again")
         self.apply.clicked.connect(self._apply)
+        self.consent.toggled.connect(self.apply.setEnabled)
         self.alternatives = QPushButton("Try &other ports for me")
         self.alternatives.clicked.connect(self.try_alternatives.emit)
         buttons = QHBoxLayout()
@@ -128,6 +136,8 @@ class DiagnosisCard(QFrame):
         layout.addWidget(self.explanation)
         layout.addWidget(self.fix)
         layout.addWidget(self.note)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.consent)
         layout.addLayout(buttons)
         layout.addWidget(self.certificate)
 
@@ -151,8 +161,15 @@ class DiagnosisCard(QFrame):
         suggestion = diagnosis.suggestion or {}
         plain = {k: v for k, v in suggestion.items() if k != "trusted_fingerprint"}
         self._suggestion = plain or None
-        if plain and not diagnosis.needs_consent:
+        crossing = bool(plain and diagnosis.needs_consent and diagnosis.consent)
+        self.warning.setText(diagnosis.warning if crossing else "")
+        self.warning.setVisible(crossing)
+        self.consent.setText(diagnosis.consent if crossing else "")
+        self.consent.setChecked(False)
+        self.consent.setVisible(crossing)
+        if plain and (crossing or not diagnosis.needs_consent):
             self.apply.setText(f"&Fix it: change the {suggestion_words(plain)} and test again")
+            self.apply.setEnabled(not crossing)
             self.apply.show()
         else:
             self.apply.hide()
@@ -169,6 +186,8 @@ class DiagnosisCard(QFrame):
         self.note.setVisible(bool(text))
 
     def _apply(self) -> None:
+        if self.consent.isVisible() and not self.consent.isChecked():
+            return  # another organisation's server: only with the tick
         if self._suggestion:
             self.apply_suggestion.emit(dict(self._suggestion))
 
