@@ -233,6 +233,8 @@ async def certificate_failure(run: CheckSession, name: StepName, failure: Diagno
         f"SHA-256 {cert.fingerprint_display}"
     )
     common: dict[str, Any] = {"step": name.value, "technical": failure.technical}
+    if failure.code == "cert_hostname_mismatch" and not cert.san_names:
+        return dx.make("cert_no_san", run.context, subject=cert.subject, **common)
     if failure.code == "cert_hostname_mismatch":
         names = [n for n in cert.san_names if not n.startswith("*.")]
         shown = ", ".join(cert.san_names) or cert.subject

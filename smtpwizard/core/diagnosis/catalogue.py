@@ -90,6 +90,14 @@ CATALOGUE: dict[str, Entry] = {
         "web hosting: the mail server uses the hosting company's name.",
         "Use the name from the certificate as the server name instead.",
     ),
+    "cert_no_san": Entry(
+        "The server's certificate names no server",
+        '{host}\'s certificate gives its name only in an old-style field ("{subject}") and '
+        "lists no server names at all. Modern mail programs refuse such certificates, "
+        "because they cannot tell which server it was made for.",
+        "Ask your provider (or whoever runs the server) to replace the certificate with one "
+        "that lists the server's name; certificates from any public authority do.",
+    ),
     "cert_expired": Entry(
         "The server's certificate has expired",
         "{host}'s certificate expired on {not_after}. Until the provider renews it, connections "

@@ -80,7 +80,9 @@ async def discover(
 ) -> DiscoveryResult:
     """Find outgoing-server candidates for an address. Raises InputError for a bad address."""
     options = options or DiscoveryOptions()
-    if not options.ispdb_url.startswith(("https://", "http://")):
+    # Only https: a plain-http ISPDB could be answered by anyone on the network, and its
+    # answer would be taken as the trusted source it stands for.
+    if not options.ispdb_url.lower().startswith("https://"):
         raise InputError(
             f"The ISPDB address must start with https:// (got {options.ispdb_url[:80]!r}).",
             "ispdb_url",

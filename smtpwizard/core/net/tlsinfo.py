@@ -196,6 +196,9 @@ def _client_context(
 ) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # A name only in the subject's CN is not a name the certificate vouches for (RFC 6125,
+    # CA/Browser Forum): without this, Python's ssl falls back to the CN when there is no SAN.
+    context.hostname_checks_common_name = False
     if pinned:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
