@@ -172,6 +172,9 @@ def test_settings_from_an_untrusted_source_must_be_confirmed(qtbot, wizard, lab)
         assert outcome.verified and not outcome.trusted
         assert "DNS (SRV)" in page.result.text()
         assert page.confirm.isVisible() and not page.isComplete()
+        # localhost is not in srvonly.test: the confirmation names both (issue 10).
+        assert "srvonly.test" in page.confirm.text() and "localhost" in page.confirm.text()
+        assert "Warning: localhost belongs to" in page.result.text()
         assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
         page.confirm.setChecked(True)
         assert page.isComplete()

@@ -56,7 +56,7 @@ class FindingPage(WizardPageBase):
         self.result.setFont(font)
         self.result.setAccessibleName("What we found")
         self.notes = wrap_label(rich=True)
-        self.confirm = QCheckBox("These settings look right to me: &use them")
+        self.confirm = QCheckBox(_CONFIRM_WORDS)
         self.confirm.setToolTip("Press Space to tick, then Enter to go on")
         self.confirm.setAccessibleName("Confirm the settings we found")
         self.confirm.toggled.connect(lambda _on: self.completeChanged.emit())
@@ -274,11 +274,22 @@ class FindingPage(WizardPageBase):
         if settings is None:
             self.result.setText(outcome.summary)
         else:
+            from ...core.organisations import stranger_host
+
             checked = "tested and working" if outcome.verified else "not tested yet"
+            # Settings from DNS or a guess that point into another organisation's domain: the
+            # confirmation names both domains, and the warning says what is at stake.
+            stranger = (
+                None if outcome.trusted else stranger_host(settings.host, email=self.state.email)
+            )
             self.result.setText(
                 f"Found: {settings.host}, port {settings.port}, "
                 f"{SECURITY_WORDS[settings.security.value]} ({checked}). "
                 f"Source: {outcome.source_words}."
+                + (f" Warning: {stranger.warning()}" if stranger else "")
+            )
+            self.confirm.setText(
+                f"{stranger.consent_words()}: &use these settings" if stranger else _CONFIRM_WORDS
             )
             self.confirm.setVisible(not outcome.trusted)
             if outcome.verified:
@@ -324,3 +335,6 @@ class FindingPage(WizardPageBase):
             self.scroll_to(self.confirm)
         else:
             self.put_focus()
+
+
+_CONFIRM_WORDS = "These settings look right to me: &use them"
