@@ -96,3 +96,19 @@ def run_child(
     # The kernel's figure bounds the child's own from above: a report that exceeds it is wrong.
     assert 0 < run.peak_rss <= run.wait4_maxrss + MIB, run
     return run
+
+
+def run_cli(
+    args: list[str], *, home: Path, password: str = ""
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m smtpwizard ARGS` with a clean environment; output kept as bytes, so a test
+    can decode it strictly (invalid UTF-8 must fail it, not be replaced)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "LANG": "C.UTF-8",
+        PASSWORD_ENV: password,
+    }
+    command = [sys.executable, "-m", "smtpwizard", *args]
+    return subprocess.run(command, capture_output=True, env=env, timeout=KILL_AFTER, check=False)

@@ -14,7 +14,6 @@ import json
 import os
 import ssl
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .children import PASSWORD_ENV, ROOT
+from .children import PASSWORD_ENV, run_cli
 from .scripted_smtp import Script, ScriptedServer, scripted
 
 HOST = "127.0.10.4"
@@ -81,15 +80,10 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "PYTHONPATH": str(ROOT),
-        "LANG": "C.UTF-8",
-        PASSWORD_ENV: "cn-only-secret",
-    }
-    command = [sys.executable, "-m", "smtpwizard", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    done = run_cli(list(args), home=home, password="cn-only-secret")
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
 
 
 def check(server: ScriptedServer, ca_file: Path) -> subprocess.CompletedProcess[str]:

@@ -12,11 +12,8 @@ are pointed at it with --resolve (the check's own resolver), never the system's.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +29,7 @@ from smtpwizard.core.settings import Security, ServerSettings
 from tests.discovery.servers import DnsServer, Zone
 from tests.gui import conftest as gui_fixtures
 
-from .children import PASSWORD_ENV, ROOT
+from .children import PASSWORD_ENV, run_cli
 
 # The wizard's fixtures (one qasync loop, an isolated config folder), reused.
 _session_qloop = gui_fixtures._session_qloop
@@ -61,18 +58,6 @@ class _Handler:
     ) -> str:
         envelope.rcpt_tos.append(address)
         return "250 OK"
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("crossorg-ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
 
 
 def _serve(ca: trustme.CA, *names: str) -> Iterator[Attacker]:
@@ -108,16 +93,16 @@ def attacker(ca: trustme.CA) -> Iterator[Attacker]:
     yield from _serve(ca, "mail.attacker.test")
 
 
-def cli(*args: str, ca_file: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(ca_file.parent),
-        "PYTHONPATH": str(ROOT),
-        "LANG": "C.UTF-8",
-        PASSWORD_ENV: PASSWORD,
-    }
-    command = [sys.executable, "-m", "smtpwizard", *args, "--ca-file", str(ca_file)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str, ca_file: Path) -> Ran:
+    done = run_cli([*args, "--ca-file", str(ca_file)], home=ca_file.parent, password=PASSWORD)
+    return Ran(done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
 def check_args(

@@ -11,10 +11,8 @@ process; its human output must hold no control character and show the attack vis
 from __future__ import annotations
 
 import json
-import os
 import ssl
 import subprocess
-import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ import trustme
 
 from smtpwizard.core.servertext import clean
 
-from .children import PASSWORD_ENV, ROOT
+from .children import PASSWORD_ENV, run_cli
 from .scripted_smtp import Script, ScriptedServer, scripted
 
 HOST = "127.0.10.1"
@@ -59,18 +57,6 @@ def dangerous_in_json(value: Any) -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("servertext-ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
 def server_context(cert: trustme.LeafCert) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
@@ -85,19 +71,12 @@ def good_tls(ca: trustme.CA) -> ssl.SSLContext:
 def run_check(
     server: ScriptedServer, ca_file: Path, *extra: str
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(ca_file.parent),
-        "PYTHONPATH": str(ROOT),
-        "LANG": "C.UTF-8",
-        PASSWORD_ENV: PASSWORD,
-    }
-    command = [
-        sys.executable, "-m", "smtpwizard", "check", "--host", NAME, "--port", str(server.port),
+    args = [
+        "check", "--host", NAME, "--port", str(server.port),
         "--security", "starttls", "--user", "anna@victim.test", "--password-env", PASSWORD_ENV,
         "--resolve", f"{NAME}:{HOST}", "--ca-file", str(ca_file), "--timeout", "10", *extra,
     ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, env=env, timeout=60, check=False)
+    return run_cli(args, home=ca_file.parent, password=PASSWORD)
 
 
 # Which step gets the attack, and how the script says it.
