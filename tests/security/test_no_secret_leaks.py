@@ -145,7 +145,7 @@ def test_probe_and_discover_leak_nothing(lab, home, capsys, caplog):
             "--no-probe",
             "--timeout=1",
             f"--dns-server=127.0.0.1:{closed}",
-            f"--ispdb-url=http://127.0.0.1:{closed}/",
+            f"--ispdb-url=https://127.0.0.1:{closed}/",  # https only (issue 10)
             "--json",
         ],
     ):

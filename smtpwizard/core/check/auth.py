@@ -82,8 +82,13 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
         "CRAM-MD5": smtp.auth_crammd5,
     }[mechanism]
     username = settings.username or ""
+    password = run.password or ""
+    # From here the server knows the password: every form it could echo is scrubbed from what
+    # it says (PLAIN's blob, LOGIN's lines, the password's base64 at each alignment).
+    secret = password.encode("utf-8")
+    run.transcript.add_secret(password, (b"\0" + username.encode("utf-8") + b"\0" + secret, secret))
     try:
-        await method(username, run.password or "", timeout=run.limit(run.limits.auth))
+        await method(username, password, timeout=run.limit(run.limits.auth))
     except aiosmtplib.SMTPResponseException as exc:
         raise StepFailure(
             StepName.AUTH, dx.classify_reply("auth", exc.code, exc.message, run.context)

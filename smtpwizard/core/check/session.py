@@ -47,7 +47,8 @@ class CheckSession:
         self.limits = options.limits
         self.progress = progress
         self.transcript = Transcript()
-        self.transcript.add_secret(password)
+        # The password is registered when it is sent (auth.py), so nothing said before is
+        # scrubbed (no redaction oracle); a token is long and random: scrubbed from the start.
         self.transcript.add_secret(access_token)
         self.context = DiagnosisContext(settings)
         self.server = ServerInfo()

@@ -31,6 +31,8 @@ class TracingSMTP(aiosmtplib.SMTP):
         self._in_auth = self._in_auth and response.code == _AUTH_CONTINUE
         if args and args[0].upper() == b"AUTH" and response.code == _AUTH_CONTINUE:
             self._in_auth = True
+        # Scrubbed where it arrives: every error and diagnosis built from this reply is too.
+        response = SMTPResponse(response.code, self.transcript.scrub(response.message))
         self.transcript.server(response.code, response.message)
         return response
 
@@ -65,7 +67,9 @@ class TracingSMTP(aiosmtplib.SMTP):
         try:
             response = await self.data(message, timeout=timeout)
         except aiosmtplib.SMTPResponseException as exc:
-            self.transcript.server(exc.code, exc.message)
-            raise
+            scrubbed = self.transcript.scrub(exc.message)
+            self.transcript.server(exc.code, scrubbed)
+            raise type(exc)(exc.code, scrubbed) from None
+        response = SMTPResponse(response.code, self.transcript.scrub(response.message))
         self.transcript.server(response.code, response.message)
         return response

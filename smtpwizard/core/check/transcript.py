@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 from ..servertext import printable
+from .sent_secrets import secret_forms
 
 REDACTED = "<hidden: sign-in data>"
 MAX_LINES = 400
@@ -16,8 +16,9 @@ class Transcript:
     """Lines prefixed "C:" (we sent), "S:" (server said) or "*" (what we did or saw).
 
     Sign-in payloads never enter it: AUTH arguments and every reply to a 334 challenge are
-    replaced by a marker, and as a second guard any occurrence of the secret itself (plain or in
-    base64) is scrubbed when a line is added.
+    replaced by a marker. As a second guard, once a secret has been sent (add_secret), every
+    form of it (sent_secrets.py) is scrubbed from what the server says and from our notes that
+    quote it; lines we send, and anything said before, are not touched (no redaction oracle).
     """
 
     def __init__(self) -> None:
@@ -26,16 +27,16 @@ class Transcript:
         self._secrets: list[str] = []
         self._start = time.monotonic()
 
-    def add_secret(self, secret: str | None) -> None:
+    def add_secret(self, secret: str | None, payloads: tuple[bytes, ...] = ()) -> None:
+        """Call just before sending secret (in payloads, as sent): from here on it is scrubbed."""
         if not secret:
             return
-        raw = secret.encode("utf-8")
-        self._secrets.append(secret)
-        self._secrets.append(base64.b64encode(raw).decode("ascii"))
+        self._secrets = sorted({*self._secrets, *secret_forms(secret, payloads)}, key=len)[::-1]
 
     def scrub(self, text: str) -> str:
+        """Every sent secret's forms removed from text (a reply, a diagnosis built from one)."""
         for secret in self._secrets:
-            if secret and secret in text:
+            if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
 
@@ -44,7 +45,7 @@ class Transcript:
             if len(self._lines) >= MAX_LINES:
                 self._dropped += 1
                 continue
-            line = self.scrub(printable(line))
+            line = printable(line) if prefix == "C:" else self.scrub(printable(line))
             if len(line) > MAX_LINE_CHARS:
                 line = f"{line[:MAX_LINE_CHARS]}… ({len(line)} characters in all)"
             self._lines.append(f"{prefix} {line}")
