@@ -308,8 +308,11 @@ def print_human(result: CheckResult, out: TextIO | None = None) -> None:
     for paragraph in (d.explanation, "What to do: " + d.fix):
         write(textwrap.indent(textwrap.fill(paragraph, 92), "  "))
     if d.warning:
-        # Another organisation's server: the warning, never a command to paste.
+        # A fix that gives something up: the warning first. Another organisation's server
+        # gets no command to paste; a permission for this server names its flag.
         write(textwrap.indent(textwrap.fill("Warning: " + d.warning, 92), "  "))
+        if d.suggestion and d.suggestion.get("allow_insecure_auth"):
+            write("  Only if you accept that, run again with --allow-insecure-auth.")
     elif d.suggestion:
         write(
             textwrap.indent(

@@ -62,6 +62,9 @@ class ServerSettings:
     allow_insecure_auth: bool = False
     # SHA-256 fingerprint (hex, no colons) of one certificate the user chose to trust.
     trusted_fingerprint: str | None = None
+    # The provider's configuration asks for "password-encrypted" (autoconfig/ISPDB): sign in
+    # only with a mechanism that never sends the password itself (CRAM-MD5).
+    password_encrypted: bool = False
 
     def with_changes(self, **changes: Any) -> Self:
         """Apply a diagnosis suggestion such as {"security": "tls", "port": 465}."""
@@ -70,6 +73,7 @@ class ServerSettings:
         if "port" in changes:
             changes["port"] = int(changes["port"])
         allowed = {"host", "port", "security", "username", "trusted_fingerprint"}
+        allowed.add("allow_insecure_auth")  # only through a suggestion the user consented to
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
@@ -78,6 +82,7 @@ class ServerSettings:
             # for the old server: they must not follow the password to another one.
             changes.setdefault("trusted_fingerprint", None)
             changes["allow_insecure_auth"] = False
+            changes["password_encrypted"] = False  # a property of the old host's document
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +93,7 @@ class ServerSettings:
             "username": self.username,
             "allow_insecure_auth": self.allow_insecure_auth,
             "trusted_fingerprint": self.trusted_fingerprint,
+            "password_encrypted": self.password_encrypted,
         }
 
     @classmethod
@@ -99,6 +105,7 @@ class ServerSettings:
             username=data.get("username") or None,
             allow_insecure_auth=bool(data.get("allow_insecure_auth", False)),
             trusted_fingerprint=data.get("trusted_fingerprint") or None,
+            password_encrypted=bool(data.get("password_encrypted", False)),
         )
 
 

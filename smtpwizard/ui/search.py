@@ -72,7 +72,11 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
     chosen = search.recommended
     if chosen is not None:
         settings: ServerSettings | None = ServerSettings(
-            chosen.host, chosen.port, chosen.security, chosen.username
+            chosen.host,
+            chosen.port,
+            chosen.security,
+            chosen.username,
+            password_encrypted=chosen.candidate.password_encrypted,
         )
         trusted, verified, source = chosen.trusted, chosen.verified, chosen.source.label
     else:

@@ -10,9 +10,12 @@ from .oauth_sasl import authenticate_with_token
 from .session import CheckSession
 from .steps import StepName, StepResult
 
-# Password mechanisms we can use, best first. CRAM-MD5 last: it needs the password on the
-# server in a reversible form, and some servers advertise it without supporting it.
+# Password mechanisms we can use, best first. Over encryption CRAM-MD5 comes last: it needs the
+# password on the server in a reversible form, and some servers advertise it without supporting
+# it. Without encryption (only when the user allowed it for this server) it comes first: it is
+# the one that does not put the password itself on the wire.
 _PREFERRED = ("PLAIN", "LOGIN", "CRAM-MD5")
+_PREFERRED_UNENCRYPTED = ("CRAM-MD5", "PLAIN", "LOGIN")
 _NEEDS_OTHER_LOGIN = {"XOAUTH2", "OAUTHBEARER", "GSSAPI", "NTLM"}
 
 
@@ -22,17 +25,7 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
     settings = run.settings
     encrypted = smtp.get_transport_info("sslcontext") is not None
     if not encrypted and not settings.allow_insecure_auth:
-        offers_starttls = "starttls" in run.server.extensions
-        raise StepFailure(
-            StepName.AUTH,
-            dx.make(
-                "plaintext_auth_refused",
-                run.context,
-                step="auth",
-                suggestion={"security": "starttls"} if offers_starttls else None,
-                technical="credentials would travel unencrypted; not sent",
-            ),
-        )
+        raise StepFailure(StepName.AUTH, _plaintext_refused(run))
     if "auth" not in smtp.esmtp_extensions:
         offers_starttls = not encrypted and "starttls" in run.server.extensions
         if settings.port == 25 and not offers_starttls:
@@ -61,7 +54,26 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
     if run.access_token is not None:
         return await authenticate_with_token(run, run.access_token)
     offered = run.server.auth_mechanisms
-    usable = [m for m in _PREFERRED if m in offered]
+    order: tuple[str, ...] = _PREFERRED if encrypted else _PREFERRED_UNENCRYPTED
+    if settings.password_encrypted:
+        # The provider's configuration says "password-encrypted": never the password itself.
+        order = ("CRAM-MD5",)
+    usable = [m for m in order if m in offered]
+    if not usable and settings.password_encrypted:
+        raise StepFailure(
+            StepName.AUTH,
+            dx.make(
+                "auth_mechanism_unsupported",
+                run.context,
+                step="auth",
+                explanation=(
+                    "Your provider's settings say the password must be sent encrypted "
+                    "(CRAM-MD5), but {host} offers only {mechanisms}. We did not send it."
+                ),
+                mechanisms=", ".join(offered) or "nothing",
+                technical=f"password-encrypted; AUTH offers {', '.join(offered) or 'nothing'}",
+            ),
+        )
     if not usable:
         others = ", ".join(offered) or "nothing"
         oauth = any(m in _NEEDS_OTHER_LOGIN for m in offered)
@@ -96,3 +108,31 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
     run.context.signed_in = True
     how = "encrypted" if encrypted else "UNENCRYPTED (allowed by you for this server)"
     return f"signed in as {username} with {mechanism}, {how}"
+
+
+def _plaintext_refused(run: CheckSession) -> dx.Diagnosis:
+    host = run.settings.host
+    if "starttls" in run.server.extensions:
+        # The server can encrypt: that is the fix, one click, nothing to give up.
+        return dx.make(
+            "plaintext_auth_refused",
+            run.context,
+            step="auth",
+            suggestion={"security": "starttls"},
+            technical="credentials would travel unencrypted; not sent",
+        )
+    # No way to encrypt: the user may allow it for this server, knowing what it means.
+    return dx.make(
+        "plaintext_auth_refused",
+        run.context,
+        step="auth",
+        suggestion={"allow_insecure_auth": True},
+        needs_consent=True,
+        warning=(
+            f"{host} cannot encrypt the connection. If you allow it, your password crosses "
+            "the network readable by anyone in between (on Wi-Fi, in a hotel, at your "
+            "provider). Allow it only for a server on your own trusted network."
+        ),
+        consent=f"Send my password to {host} without encryption",
+        technical="credentials would travel unencrypted; not sent",
+    )

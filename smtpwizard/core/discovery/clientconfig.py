@@ -56,6 +56,12 @@ class OutgoingEntry:
     restriction: tuple[str, ...] = ()
 
     @property
+    def password_encrypted(self) -> bool:
+        """Only "password-encrypted" among the password methods (Thunderbird's CRAM-MD5 & co)."""
+        auth = {a.lower() for a in self.authentication}
+        return "password-encrypted" in auth and "password-cleartext" not in auth
+
+    @property
     def oauth_only(self) -> bool:
         return bool(self.authentication) and all(a.lower() == _OAUTH for a in self.authentication)
 

@@ -128,6 +128,8 @@ class Candidate:
     # False when the source says the server takes no password (ISPDB authentication "none"):
     # then no username is proposed either.
     signs_in: bool = True
+    # The document allows only "password-encrypted" sign-in (never the password itself).
+    password_encrypted: bool = False
 
     @property
     def complete(self) -> bool:
@@ -138,7 +140,11 @@ class Candidate:
         if self.port is None or self.security is None:
             return None
         return ServerSettings(
-            host=self.host, port=self.port, security=self.security, username=self.username
+            host=self.host,
+            port=self.port,
+            security=self.security,
+            username=self.username,
+            password_encrypted=self.password_encrypted,
         )
 
 

@@ -114,6 +114,7 @@ def config_candidates(
                 if "oauth2" in {a.lower() for a in entry.authentication}
                 else None,
                 signs_in=not entry.no_password,
+                password_encrypted=entry.password_encrypted,
             )
         )
     return tuple(candidates)

@@ -122,6 +122,7 @@ def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
         "detail": candidate.detail,
         "incoming": candidate.incoming.to_dict() if candidate.incoming else None,
         "oauth2": _oauth2_dict(candidate),
+        "password_encrypted": candidate.password_encrypted,
     }
 
 

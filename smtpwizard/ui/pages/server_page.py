@@ -191,6 +191,9 @@ class ServerPage(WizardPageBase):
             trusted_fingerprint=(
                 previous.trusted_fingerprint if previous and previous.host == parsed.host else None
             ),
+            password_encrypted=bool(
+                previous and previous.host == parsed.host and previous.password_encrypted
+            ),
         )
         if changed:
             self.state.settings_source = self.state.settings_source or "entered by you"

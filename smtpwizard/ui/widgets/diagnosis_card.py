@@ -168,7 +168,10 @@ class DiagnosisCard(QFrame):
         self.consent.setChecked(False)
         self.consent.setVisible(crossing)
         if plain and (crossing or not diagnosis.needs_consent):
-            self.apply.setText(f"&Fix it: change the {suggestion_words(plain)} and test again")
+            if "allow_insecure_auth" in plain:
+                self.apply.setText("&Fix it: allow unencrypted sign-in here and test again")
+            else:
+                self.apply.setText(f"&Fix it: change the {suggestion_words(plain)} and test again")
             self.apply.setEnabled(not crossing)
             self.apply.show()
         else:
