@@ -73,6 +73,11 @@ def _spring_values(req: ExportRequest) -> list[tuple[str, str | bool | int, str]
         ]
     elif req.security is Security.TLS:
         values.append((props + "ssl.enable", True, "security"))
+    if req.security is not Security.NONE:
+        # Jakarta Mail before Angus Mail 1.1 does not match the certificate to the host name
+        # without this (mail.smtp.ssl.checkserveridentity, default false there): it signed in
+        # to a server showing another name's certificate (tests/security/test_export_hardening).
+        values.append((props + "ssl.checkserveridentity", True, "security"))
     values += [
         (props + "connectiontimeout", 30000, "timeout"),
         (props + "timeout", 30000, "timeout"),

@@ -1,0 +1,158 @@
+"""Exports never let a wrong certificate or a stripped STARTTLS through to the password.
+
+Spring Boot: Jakarta Mail before Angus Mail 1.1 does not check that the server's certificate
+names the host it connected to unless mail.smtp.ssl.checkserveridentity=true. The real Jakarta
+Mail (Debian's 2.0.0, driven the way Spring Boot drives it: tests/exporters/java/SpringSend.java)
+reads the exported application.properties and connects to a real aiosmtpd server with STARTTLS
+whose certificate is valid, from a trusted authority, but for mail.attacker.test. A control run
+with that one line removed proves the consumer would otherwise sign in there.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from smtpwizard.core.exporters import render_export
+from smtpwizard.core.settings import Account, Security, ServerSettings
+
+from .scripted_smtp import Script, scripted
+
+HOST = "127.0.10.7"
+PASSWORD = "Spring-Secret-51x"
+EXPORTS = Path(__file__).resolve().parents[1] / "exporters"
+JARS = ["/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"]
+CHECK_IDENTITY = "spring.mail.properties.mail.smtp.ssl.checkserveridentity=true"
+
+
+@dataclass
+class Server:
+    port: int
+    passwords: list[bytes] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)
+
+
+class _Handler:
+    def __init__(self, server: Server) -> None:
+        self._server = server
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self._server.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def java_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    missing = [jar for jar in JARS if not Path(jar).is_file()]
+    if missing:
+        pytest.fail(f"missing {missing}: run scripts/setup.sh test", pytrace=False)
+    out = tmp_path_factory.mktemp("spring-java")
+    source = EXPORTS / "java" / "SpringSend.java"
+    subprocess.run(
+        ["javac", "-cp", ":".join(JARS), "-d", str(out), str(source)], check=True, timeout=120
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def trust_store(ca_file: Path) -> Path:
+    store = ca_file.parent / "trust.p12"
+    subprocess.run(
+        [
+            "keytool", "-importcert", "-noprompt", "-alias", "lab-ca", "-file", str(ca_file),
+            "-keystore", str(store), "-storetype", "PKCS12", "-storepass", "changeit",
+        ],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return store
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def impostor(ca: trustme.CA) -> Iterator[Server]:
+    """STARTTLS with a valid certificate for another name than the address we connect to."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("mail.attacker.test").configure_cert(context)
+    server = Server(_free_port())
+
+    def authenticator(_s: Any, _session: Any, _e: Any, _m: str, data: Any) -> AuthResult:
+        server.passwords.append(bytes(data.password))
+        return AuthResult(success=True)
+
+    controller = Controller(
+        _Handler(server),
+        hostname=HOST,
+        port=server.port,
+        tls_context=context,
+        require_starttls=True,
+        auth_require_tls=True,
+        authenticator=authenticator,
+    )
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+def spring_export(port: int, tmp_path: Path, *, drop: str | None = None) -> Path:
+    settings = ServerSettings(HOST, port, Security.STARTTLS, "anna@victim.test")
+    text = render_export("spring-properties", settings, Account("anna@victim.test", "")).text
+    if drop is not None:
+        assert drop in text
+        text = text.replace(drop + "\n", "")
+    path = tmp_path / "application.properties"
+    path.write_text(text, encoding="iso-8859-1")
+    return path
+
+
+def send(classes: Path, store: Path, export: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        "java", f"-Djavax.net.ssl.trustStore={store}",
+        "-Djavax.net.ssl.trustStorePassword=changeit",
+        "-cp", ":".join([str(classes), *JARS]), "SpringSend", str(export),
+        "bob@victim.test", "anna@victim.test", "spring export test",
+    ]  # fmt: skip
+    env = {"SMTP_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_spring_export_checks_the_server_identity_with_real_jakarta_mail(
+    impostor: Server, java_classes: Path, trust_store: Path, tmp_path: Path
+) -> None:
+    export = spring_export(impostor.port, tmp_path)
+    assert CHECK_IDENTITY in export.read_text()
+    refused = send(java_classes, trust_store, export)
+    assert refused.returncode != 0, refused.stdout
+    assert "sent" not in refused.stdout
+    assert impostor.passwords == []
+    # The control: Jakarta Mail 2.0.0 without that line signs in to the impostor.
+    unsafe = spring_export(impostor.port, tmp_path, drop=CHECK_IDENTITY)
+    accepted = send(java_classes, trust_store, unsafe)
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    assert impostor.passwords == [PASSWORD.encode()]
+
+
+def test_spring_export_refuses_a_server_whose_starttls_was_stripped(
+    java_classes: Path, trust_store: Path, tmp_path: Path
+) -> None:
+    """What a man in the middle does: the EHLO answer lists no STARTTLS."""
+    with scripted(Script(offer_starttls=False), None, HOST) as server:
+        result = send(java_classes, trust_store, spring_export(server.port, tmp_path))
+    assert result.returncode != 0
+    assert server.seen.auth == []
