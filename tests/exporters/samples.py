@@ -60,8 +60,9 @@ HOSTILE = (
         email="zoe.o'brien$x+{y}@example.com",
         password="pa\"ss'w\\o$rd %41+ #;! é😀 </x> ?> -- `id` $(id)",
         # An address with both ' and $: .env readers that take single quotes literally and
-        # expand $ in double quotes have no safe way to write it.
-        refused_by=frozenset({"vaultwarden", "docker-env"}),
+        # expand $ in double quotes have no safe way to write it. A password with ' and `:
+        # no Laravel .env quoting keeps the backtick inert for a shell (issue 10).
+        refused_by=frozenset({"vaultwarden", "docker-env", "laravel-env"}),
     ),
     Hostile(
         "placeholder-syntax",

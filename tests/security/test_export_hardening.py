@@ -10,6 +10,7 @@ with that one line removed proves the consumer would otherwise sign in there.
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import subprocess
@@ -156,3 +157,56 @@ def test_spring_export_refuses_a_server_whose_starttls_was_stripped(
         result = send(java_classes, trust_store, spring_export(server.port, tmp_path))
     assert result.returncode != 0
     assert server.seen.auth == []
+
+
+# ---------------------------------------------------------------- .env files a shell may source
+
+SHELL_HOSTILE = {
+    # a ' forces double quotes: $ and \ escaped there
+    "display_name": 'Zoë O\'Brien $(touch {marker}-name) ${{HOME}} \\ "q"',
+    # no ': single quotes, backticks and all
+    "username": "anna`touch {marker}-user`$(touch {marker}-user2)@example.com",
+    "password": "pw`touch {marker}-pw`$(touch {marker}-pw2)\\n$HOME#;",
+}
+
+
+def test_a_sourced_laravel_env_file_never_runs_a_command(tmp_path: Path) -> None:
+    """`set -a; . ./.env` is how many deploy scripts load a .env: every value stays data, and
+    bash reads the same value Laravel's phpdotenv does."""
+    marker = tmp_path / "ran"
+    values = {k: v.format(marker=marker) for k, v in SHELL_HOSTILE.items()}
+    settings = ServerSettings("smtp.example.com", 587, Security.STARTTLS, values["username"])
+    account = Account("anna@example.com", values["display_name"])
+    text = render_export(
+        "laravel-env", settings, account, include_password=True, password=values["password"]
+    ).text
+    env_file = tmp_path / "laravel.env"
+    env_file.write_text(text)
+    script = (
+        'set -a; . "$1"; set +a; '
+        'printf "%s\\0" "$MAIL_FROM_NAME" "$MAIL_USERNAME" "$MAIL_PASSWORD" "$MAIL_URL"'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script, "bash", str(env_file)], capture_output=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.glob("ran*")) == []  # nothing ran
+    name, user, password, url = done.stdout.decode().split("\0")[:4]
+    assert (name, user, password) == (
+        values["display_name"],
+        values["username"],
+        values["password"],
+    )
+    assert url == "smtp://smtp.example.com:587?require_tls=true"
+    # Laravel's own .env parser (vlucas/phpdotenv) reads the same values.
+    code = (
+        "require '/usr/share/php/Dotenv/autoload.php';"
+        "echo json_encode(Dotenv\\Dotenv::parse(file_get_contents($argv[1])));"
+    )
+    php = subprocess.run(
+        ["php", "-r", code, str(env_file)], capture_output=True, text=True, timeout=60
+    )
+    parsed = json.loads(php.stdout)
+    assert parsed["MAIL_FROM_NAME"] == values["display_name"]
+    assert parsed["MAIL_PASSWORD"] == values["password"]
+    assert parsed["MAIL_URL"] == url

@@ -173,9 +173,24 @@ def properties_key_value(key: str, value: str, field: str = "value") -> str:
 
 
 def dotenv_value(value: str, field: str = "value") -> str:
-    """Double-quoted .env value as vlucas/phpdotenv (Laravel) reads it; `$` escaped so no
-    ${...} interpolation happens, line breaks as \\n."""
+    r"""A .env value that vlucas/phpdotenv (Laravel) and Symfony Dotenv read back exactly, and
+    that a shell sourcing the file (`set -a; . ./.env`) takes as data, never as a command.
+
+    Single quotes when the value allows it: both parsers and the shell read them literally (no
+    escapes, no ${...}, no backticks). Otherwise double quotes with \\ \" \$ escaped, which the
+    three read alike; a backtick cannot be made inert there for all three (phpdotenv refuses
+    "\`"), so a value with a backtick next to a single quote or control character is refused.
+    """
     _refuse_nul(value, field, "a .env file")
+    if "'" not in value and value.isprintable():
+        return "'" + value + "'"
+    if "`" in value:
+        raise ValueNotRepresentable(
+            f"The {_what(field)} contains a backtick (`) next to a ' or a control character, "
+            "which a .env file cannot hold so that a shell reading the file would not run "
+            "part of it. Export without it and set it in the environment instead.",
+            field,
+        )
     out = (
         value.replace("\\", "\\\\")
         .replace('"', '\\"')

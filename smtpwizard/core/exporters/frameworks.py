@@ -22,6 +22,22 @@ def laravel_env(req: ExportRequest) -> str:
         f"MAIL_HOST={req.host}",
         f"MAIL_PORT={req.port}",
     ]
+    if req.security is Security.STARTTLS:
+        # STARTTLS is only opportunistic in Symfony's transport unless require_tls is set. No
+        # MAIL_ variable reaches it, but MAIL_URL does: Laravel 11/12's config/mail.php has
+        # 'url' => env('MAIL_URL'), MailManager::getConfig merges the URL through
+        # ConfigurationUrlParser (its query string becomes config keys, "true" decoded to a
+        # boolean) and createSmtpTransport passes the whole config as the Dsn's options, where
+        # EsmtpTransportFactory reads require_tls (symfony/mailer 7.3+, CHANGELOG "Add DSN param
+        # require_tls"). Read in laravel/framework v11.0.0 and v12.0.0 (MailManager.php,
+        # Support/ConfigurationUrlParser.php, config/mail.php).
+        host = f"[{req.host}]" if ":" in req.host else req.host
+        lines += [
+            "# STARTTLS is required, never skipped (a server that drops it gets no password):",
+            "# needs symfony/mailer 7.3 or later (composer show symfony/mailer); older versions",
+            "# ignore require_tls and use STARTTLS only when the server offers it.",
+            f"MAIL_URL='smtp://{host}:{req.port}?require_tls=true'",
+        ]
     if req.username:
         lines.append(f"MAIL_USERNAME={dotenv_value(req.username, 'username')}")
         if req.password is not None:
