@@ -15,6 +15,7 @@ from dataclasses import replace
 from ..core.diagnosis import Diagnosis
 from ..core.discovery import DiscoveryOptions, SourceStatus
 from ..core.inputs import parse_email, parse_host, parse_port
+from ..core.organisations import stranger_host
 from ..core.probe import (
     PortReport,
     PortStatus,
@@ -321,6 +322,10 @@ def _print_search(search: ServerSearch, write: Write) -> None:
             f"Use: {r.host} port {r.port} {_with_mode(r.security)}, {user} "
             f"({r.source.label}, {check}{confirm})."
         )
+        stranger = None if r.trusted else stranger_host(r.host, email=d.email)
+        if stranger is not None:
+            # Settings from DNS or a guess in another organisation's domain: say what is at stake.
+            write(textwrap.fill("Warning: " + stranger.warning(), 92))
     elif (u := search.untested) is not None:
         user = f", username {u.username}" if u.username else ""
         write(

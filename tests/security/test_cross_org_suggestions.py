@@ -244,3 +244,46 @@ def test_wizard_needs_consent_naming_both_domains_and_drops_the_old_pin(
     finally:
         wizard.stop_everything()
     assert attacker.auth == []  # smtp.victim.test's impostor never got the password
+
+
+def test_judging_a_host_change_asks_dns_only_when_it_can_decide() -> None:
+    import asyncio
+
+    from smtpwizard.core.organisations import judge_host_change
+
+    zone = Zone()
+    zone.add("contoso.test", "MX", "0 contoso-test.mail.protection.outlook.com.")
+    with DnsServer(zone) as dns:
+
+        def judge(host: str, email: str) -> str | None:
+            found = asyncio.run(
+                judge_host_change(
+                    host, old_host="smtp.contoso.test", email=email,
+                    dns_server=dns.address, timeout=2.0,
+                )
+            )  # fmt: skip
+            return found.host_domain if found else None
+
+        assert judge("smtp.office365.com", "a@contoso.test") is None  # its MX is at Microsoft
+        assert judge("smtp.office365.com", "a@other.test") == "office365.com"
+        assert judge("mail.attacker.test", "a@contoso.test") == "attacker.test"
+        asked = len(dns.queries)
+        assert judge("mail.contoso.test", "a@contoso.test") is None
+        assert judge("mail.attacker.test", "a@contoso.test") == "attacker.test"
+        assert len(dns.queries) == asked  # not a known provider: nothing to ask DNS
+
+
+def test_discover_warns_about_an_srv_answer_in_another_domain(ca_file: Path) -> None:
+    """DNS is unauthenticated: an SRV record naming another organisation's server is shown with
+    the warning naming both domains, not just "please confirm"."""
+    zone = Zone()
+    zone.add("_submission._tcp.victim.test", "SRV", "0 0 587 mail.attacker.test.")
+    with DnsServer(zone) as dns:
+        run = cli(
+            "discover", "anna@victim.test", "--no-probe", "--timeout", "3",
+            "--dns-server", f"{dns.address[0]}:{dns.address[1]}", ca_file=ca_file,
+        )  # fmt: skip
+    assert "Use: mail.attacker.test port 587" in run.stdout, run.stdout + run.stderr
+    assert "Warning: mail.attacker.test belongs to attacker.test, not to victim.test" in " ".join(
+        run.stdout.split()
+    )
