@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any
 
@@ -51,12 +52,20 @@ class TracingSMTP(aiosmtplib.SMTP):
     ) -> SMTPResponse:
         # aiosmtplib sends STARTTLS below execute_command, so it is recorded here.
         self.transcript.client("STARTTLS")
+        plain = self.transport
         try:
             response = await self.starttls(
                 server_hostname=server_hostname, tls_context=tls_context, timeout=timeout
             )
         except aiosmtplib.SMTPResponseException as exc:
             self.transcript.server(exc.code, exc.message)
+            raise
+        except BaseException:
+            # A failed handshake (a refused certificate, a reset) leaves the plain socket to a
+            # lazy close that may not run before the event loop ends: an fd and a
+            # ResourceWarning left behind. Nothing more can be said on it: drop it now.
+            if isinstance(plain, asyncio.Transport):
+                plain.abort()
             raise
         self.transcript.server(response.code, response.message)
         return response
