@@ -12,17 +12,12 @@ are pointed at it with --resolve (the check's own resolver), never the system's.
 from __future__ import annotations
 
 import json
-import socket
-import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from smtpwizard.core.organisations import stranger_host
 from smtpwizard.core.settings import Security, ServerSettings
@@ -30,6 +25,7 @@ from tests.discovery.servers import DnsServer, Zone
 from tests.gui import conftest as gui_fixtures
 
 from .children import PASSWORD_ENV, run_cli
+from .impostor import Impostor, impostor
 
 # The wizard's fixtures (one qasync loop, an isolated config folder), reused.
 _session_qloop = gui_fixtures._session_qloop
@@ -40,57 +36,11 @@ HOST = "127.0.10.3"
 PASSWORD = "Victim-Pass-4921"
 
 
-@dataclass
-class Attacker:
-    port: int
-    auth: list[bytes] = field(default_factory=list)  # every password it was given
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-class _Handler:
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-def _serve(ca: trustme.CA, *names: str) -> Iterator[Attacker]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names).configure_cert(context)
-    attacker = Attacker(_free_port(HOST))
-
-    def authenticator(
-        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        attacker.auth.append(bytes(data.password))
-        return AuthResult(success=True)
-
-    controller = Controller(
-        _Handler(),
-        hostname=HOST,
-        port=attacker.port,
-        tls_context=context,
-        require_starttls=True,
-        auth_require_tls=True,
-        authenticator=authenticator,
-    )
-    controller.start()
-    try:
-        yield attacker
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
-def attacker(ca: trustme.CA) -> Iterator[Attacker]:
+def attacker(ca: trustme.CA) -> Iterator[Impostor]:
     """A valid certificate, for the attacker's own name."""
-    yield from _serve(ca, "mail.attacker.test")
+    with impostor(ca, HOST, "mail.attacker.test") as server:
+        yield server
 
 
 @dataclass
@@ -116,7 +66,7 @@ def check_args(
 
 
 def test_cli_warns_instead_of_suggesting_the_attackers_host(
-    attacker: Attacker, ca_file: Path
+    attacker: Impostor, ca_file: Path
 ) -> None:
     human = cli(*check_args(attacker.port), ca_file=ca_file)
     as_json = cli(*check_args(attacker.port), "--json", ca_file=ca_file)
@@ -136,7 +86,7 @@ def test_cli_warns_instead_of_suggesting_the_attackers_host(
 
 def test_a_name_in_the_same_domain_is_still_one_click(ca: trustme.CA, ca_file: Path) -> None:
     """The shared-hosting case inside one organisation stays easy: mail.victim.test."""
-    for server in _serve(ca, "mail.victim.test"):
+    with impostor(ca, HOST, "mail.victim.test") as server:
         run = cli(*check_args(server.port), "--json", ca_file=ca_file)
         d = json.loads(run.stdout)["diagnosis"]
         assert d["code"] == "cert_hostname_mismatch"
@@ -148,14 +98,13 @@ def test_a_known_provider_the_domain_uses_is_not_a_stranger(ca: trustme.CA, ca_f
     """smtp.office365.com for a custom domain whose MX is at Microsoft: the usual fix."""
     zone = Zone()
     zone.add("contoso.test", "MX", "0 contoso-test.mail.protection.outlook.com.")
-    with DnsServer(zone) as dns:
-        for server in _serve(ca, "smtp.office365.com"):
-            args = check_args(server.port, "smtp.contoso.test", "anna@contoso.test")
-            dns_arg = f"{dns.address[0]}:{dns.address[1]}"
-            run = cli(*args, "--json", "--dns-server", dns_arg, ca_file=ca_file)
-            d = json.loads(run.stdout)["diagnosis"]
-            assert d["suggestion"] == {"host": "smtp.office365.com"}
-            assert d["needs_consent"] is False, d
+    with DnsServer(zone) as dns, impostor(ca, HOST, "smtp.office365.com") as server:
+        args = check_args(server.port, "smtp.contoso.test", "anna@contoso.test")
+        dns_arg = f"{dns.address[0]}:{dns.address[1]}"
+        run = cli(*args, "--json", "--dns-server", dns_arg, ca_file=ca_file)
+        d = json.loads(run.stdout)["diagnosis"]
+        assert d["suggestion"] == {"host": "smtp.office365.com"}
+        assert d["needs_consent"] is False, d
     # Without that MX the same certificate is a stranger's.
     assert stranger_host("smtp.office365.com", old_host="smtp.contoso.test", email="a@contoso.test")
 
@@ -203,7 +152,7 @@ def test_changing_the_host_drops_the_old_hosts_pin_and_permission() -> None:
 
 
 def test_wizard_needs_consent_naming_both_domains_and_drops_the_old_pin(
-    qtbot, qloop, isolated_config, attacker: Attacker, ca_file: Path
+    qtbot, qloop, isolated_config, attacker: Impostor, ca_file: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 

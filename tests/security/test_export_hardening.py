@@ -11,22 +11,17 @@ with that one line removed proves the consumer would otherwise sign in there.
 from __future__ import annotations
 
 import json
-import socket
-import ssl
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from smtpwizard.core.exporters import render_export
 from smtpwizard.core.settings import Account, Security, ServerSettings
 
+from .impostor import Impostor, impostor
 from .scripted_smtp import Script, scripted
 
 HOST = "127.0.10.7"
@@ -34,22 +29,6 @@ PASSWORD = "Spring-Secret-51x"
 EXPORTS = Path(__file__).resolve().parents[1] / "exporters"
 JARS = ["/usr/share/java/jakarta-mail.jar", "/usr/share/java/jakarta-activation.jar"]
 CHECK_IDENTITY = "spring.mail.properties.mail.smtp.ssl.checkserveridentity=true"
-
-
-@dataclass
-class Server:
-    port: int
-    passwords: list[bytes] = field(default_factory=list)
-    messages: list[Any] = field(default_factory=list)
-
-
-class _Handler:
-    def __init__(self, server: Server) -> None:
-        self._server = server
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self._server.messages.append(envelope)
-        return "250 OK"
 
 
 @pytest.fixture(scope="module")
@@ -78,37 +57,11 @@ def trust_store(ca_file: Path) -> Path:
     return store
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def impostor(ca: trustme.CA) -> Iterator[Server]:
+def attacker(ca: trustme.CA) -> Iterator[Impostor]:
     """STARTTLS with a valid certificate for another name than the address we connect to."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("mail.attacker.test").configure_cert(context)
-    server = Server(_free_port())
-
-    def authenticator(_s: Any, _session: Any, _e: Any, _m: str, data: Any) -> AuthResult:
-        server.passwords.append(bytes(data.password))
-        return AuthResult(success=True)
-
-    controller = Controller(
-        _Handler(server),
-        hostname=HOST,
-        port=server.port,
-        tls_context=context,
-        require_starttls=True,
-        auth_require_tls=True,
-        authenticator=authenticator,
-    )
-    controller.start()
-    try:
+    with impostor(ca, HOST, "mail.attacker.test") as server:
         yield server
-    finally:
-        controller.stop()
 
 
 def spring_export(port: int, tmp_path: Path, *, drop: str | None = None) -> Path:
@@ -134,19 +87,19 @@ def send(classes: Path, store: Path, export: Path) -> subprocess.CompletedProces
 
 
 def test_spring_export_checks_the_server_identity_with_real_jakarta_mail(
-    impostor: Server, java_classes: Path, trust_store: Path, tmp_path: Path
+    attacker: Impostor, java_classes: Path, trust_store: Path, tmp_path: Path
 ) -> None:
-    export = spring_export(impostor.port, tmp_path)
+    export = spring_export(attacker.port, tmp_path)
     assert CHECK_IDENTITY in export.read_text()
     refused = send(java_classes, trust_store, export)
     assert refused.returncode != 0, refused.stdout
     assert "sent" not in refused.stdout
-    assert impostor.passwords == []
+    assert attacker.auth == []
     # The control: Jakarta Mail 2.0.0 without that line signs in to the impostor.
-    unsafe = spring_export(impostor.port, tmp_path, drop=CHECK_IDENTITY)
+    unsafe = spring_export(attacker.port, tmp_path, drop=CHECK_IDENTITY)
     accepted = send(java_classes, trust_store, unsafe)
     assert accepted.returncode == 0, accepted.stderr[-2000:]
-    assert impostor.passwords == [PASSWORD.encode()]
+    assert attacker.auth == [PASSWORD.encode()]
 
 
 def test_spring_export_refuses_a_server_whose_starttls_was_stripped(
