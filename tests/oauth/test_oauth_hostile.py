@@ -148,7 +148,8 @@ async def test_discovery_caps_what_it_reads(certs: Certs) -> None:
     }
     with https_server(certs, routes) as issuer, pytest.raises(oauth.OAuthFailure) as caught:
         await _discover(issuer, certs)
-    assert "more than" in caught.value.technical and "not JSON" in caught.value.technical
+    # Compressed answers are refused outright (core/oauth/http.py): a bomb is never decoded.
+    assert "compressed answer" in caught.value.technical and "not JSON" in caught.value.technical
 
 
 async def test_discovery_with_an_untrusted_certificate_is_unreachable(certs: Certs) -> None:
@@ -387,7 +388,7 @@ async def test_discovery_odd_documents(certs: Certs) -> None:
         routes["/.well-known/oauth-authorization-server"] = _json([1, 2])
         with pytest.raises(oauth.OAuthFailure) as odd:
             await _discover(issuer, certs)
-        assert "stacked compression" in odd.value.technical
+        assert "compressed answer ('gzip, gzip')" in odd.value.technical
         assert "not a JSON object" in odd.value.technical
 
 

@@ -1,13 +1,15 @@
 """OpenID Connect / RFC 8414 discovery: the endpoints from an issuer URL.
 
-HTTPS only, no redirects, a deadline, and a cap on the answer counted in decoded bytes as it
-streams (a compressed reply cannot grow past it), like discovery/webfetch.py for autoconfig.
+HTTPS only, no redirects, one deadline for the whole answer (httpx's own are per read), and a
+cap on its size as it streams, with compressed answers refused (http.py), so neither a slow
+nor a huge nor a compressed-bomb answer can hold the sign-in up.
 The issuer in the document must be the one asked for (RFC 8414 section 3.3), so a document
 served elsewhere cannot send the sign-in to another provider.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from typing import Any
@@ -17,6 +19,7 @@ import httpx
 from ..errors import InputError
 from .config import OAuthConfig, require_https
 from .errors import OAuthFailure
+from .http import AnswerRefused, capped_transport
 
 __all__ = ["MAX_METADATA_BYTES", "discover_config"]
 
@@ -39,14 +42,25 @@ async def discover_config(
     metadata: dict[str, Any] | None = None
     reasons: list[str] = []
     async with httpx.AsyncClient(
-        verify=context or True, timeout=timeout, follow_redirects=False, trust_env=False
+        transport=capped_transport(context or True, MAX_METADATA_BYTES),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
     ) as client:
         for path in _PATHS:
             try:
-                metadata = await _fetch(client, issuer + path)
+                # httpx's timeouts are per read: a trickling answer needs a deadline of its own.
+                async with asyncio.timeout(timeout):
+                    metadata = await _fetch(client, issuer + path)
                 break
-            except _NotHere as exc:
+            except (_NotHere, AnswerRefused) as exc:
                 reasons.append(str(exc))
+            except TimeoutError as exc:
+                raise OAuthFailure(
+                    "oauth_provider_unreachable",
+                    issuer,
+                    f"{issuer + path} gave no complete answer within {timeout:g} s",
+                ) from exc
             except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
                 raise OAuthFailure(
                     "oauth_provider_unreachable", issuer, f"{type(exc).__name__}: {exc}"
@@ -95,13 +109,7 @@ async def _fetch(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
     async with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
         if response.status_code != 200:
             raise _NotHere(f"{url} answered HTTP {response.status_code}")
-        if "," in response.headers.get("content-encoding", ""):
-            raise _NotHere(f"{url} used stacked compression; refused")
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > MAX_METADATA_BYTES:
-                raise _NotHere(f"{url} sent more than {MAX_METADATA_BYTES // 1024} KB; refused")
+        body = await response.aread()  # capped by the transport (http.py)
     try:
         data = json.loads(bytes(body))
     except ValueError as exc:

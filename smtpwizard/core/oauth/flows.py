@@ -36,6 +36,7 @@ with warnings.catch_warnings():
 
 from .config import OAuthConfig, require_https
 from .errors import OAuthFailure, classify_token_error
+from .http import ANSWER_DEADLINE, AnswerRefused, capped_transport
 from .loopback import RedirectListener
 from .tokens import TokenSet
 
@@ -69,6 +70,7 @@ class _Exchange:
     def __init__(self, config: OAuthConfig, redirect_uri: str | None = None) -> None:
         self.config = config
         self.skew: float | None = None
+        self.deadline = ANSWER_DEADLINE
         context = (
             ssl.create_default_context(cafile=config.ca_file)
             if config.ca_file
@@ -81,7 +83,8 @@ class _Exchange:
             scope=config.scope,
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
-            verify=context,
+            # Capped: authlib reads answers whole (http.py says where and why).
+            transport=capped_transport(context),
             timeout=httpx.Timeout(HTTP_TIMEOUT),
             follow_redirects=False,
             trust_env=False,
@@ -113,7 +116,19 @@ class _Exchange:
     @contextlib.asynccontextmanager
     async def guarded(self) -> AsyncIterator[None]:
         try:
-            yield
+            async with asyncio.timeout(self.deadline):
+                yield
+        except TimeoutError as exc:
+            raise OAuthFailure(
+                "oauth_provider_unreachable",
+                self.config.label,
+                f"no complete answer within {self.deadline:g} s",
+                client_id=self.config.client_id,
+            ) from exc
+        except AnswerRefused as exc:
+            raise OAuthFailure(
+                "oauth_provider_error", self.config.label, str(exc), client_id=self.config.client_id
+            ) from exc
         except OAuthError as exc:
             raise self.failure(exc) from exc
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
