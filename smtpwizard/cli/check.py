@@ -159,7 +159,10 @@ def _settings_from_profile(args: argparse.Namespace) -> ServerSettings:
 
     if args.host is not None:
         fail_usage("Give either --profile or --host, not both.")
-    settings = load_profile(args.profile).server
+    profile = load_profile(args.profile)
+    settings = profile.server
+    if args.auth is None and not args.oauth_token_env and profile.oauth2:
+        args.auth = "oauth2"  # the wizard signed in with OAuth2: the kept sign-in is used
     changes: dict[str, object] = {}
     if args.port is not None:
         changes["port"] = parse_port(args.port)
@@ -169,7 +172,8 @@ def _settings_from_profile(args: argparse.Namespace) -> ServerSettings:
         changes["username"] = parse_username(args.user) or None
     if args.trust_fingerprint:
         changes["trusted_fingerprint"] = parse_fingerprint(args.trust_fingerprint)
-    if not (args.password_env or args.password_stdin) and settings.username:
+    oauth2 = args.auth == "oauth2" or bool(args.oauth_token_env)
+    if not (args.password_env or args.password_stdin or oauth2) and settings.username:
         args.keyring = True  # what the wizard saved
     return settings.with_changes(**changes) if changes else settings
 

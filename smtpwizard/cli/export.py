@@ -91,8 +91,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     source.add_argument(
         "--auth",
         choices=("password", "oauth2"),
-        default="password",
-        help="oauth2: sign in with Microsoft/Google/OpenID (Thunderbird and msmtp can)",
+        default=None,
+        help="oauth2: sign in with Microsoft/Google/OpenID (Thunderbird and msmtp can); "
+        "default: what the profile records, else password",
     )
     source.add_argument("--trust-fingerprint", metavar="SHA256", help=argparse.SUPPRESS)
     source.add_argument("--allow-insecure-auth", action="store_true", help=argparse.SUPPRESS)
@@ -211,6 +212,8 @@ def _settings_and_account(
         from ..core.profiles import load_profile
 
         profile = load_profile(args.profile)
+        if args.auth is None and profile.oauth2:
+            args.auth = "oauth2"  # the profile signs in with OAuth2: its exports do too
         # Only a recorded passing check counts: a file never claims a test that did not happen.
         checked = None
         last = profile.last_check

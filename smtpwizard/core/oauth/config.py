@@ -63,6 +63,7 @@ class OAuthConfig:
     # prompt=consent, without which offline_access (the refresh token) is ignored.
     authorize_params: tuple[tuple[str, str], ...] = ()
     redirect_host: str = "127.0.0.1"  # RFC 8252's choice; "localhost" where only that works
+    provider_key: str | None = None  # "microsoft", "google": from the provider table
 
     def __post_init__(self) -> None:
         require_https(self.authorization_endpoint, "sign-in page address")
@@ -105,6 +106,7 @@ class OAuthConfig:
             "ca_file": self.ca_file,
             "authorize_params": [list(p) for p in self.authorize_params],
             "redirect_host": self.redirect_host,
+            "provider_key": self.provider_key,
         }
 
     @classmethod
@@ -122,6 +124,7 @@ class OAuthConfig:
             ca_file=data.get("ca_file") or None,
             authorize_params=tuple((str(k), str(v)) for k, v in data.get("authorize_params") or ()),
             redirect_host=str(data.get("redirect_host") or "127.0.0.1"),
+            provider_key=data.get("provider_key") or None,
         )
 
 
@@ -146,6 +149,7 @@ def config_from_provider(
         issuer=provider.issuer,
         authorize_params=provider.authorize_params,
         redirect_host=provider.redirect_host,
+        provider_key=provider.key,
     )
 
 

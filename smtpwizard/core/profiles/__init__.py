@@ -42,6 +42,7 @@ from .model import (
     ProfileList,
     ProfileProblem,
     ProfileSummary,
+    SignInMethod,
     check_profile_name,
     parse_profile,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ProfileList",
     "ProfileProblem",
     "ProfileSummary",
+    "SignInMethod",
     "check_profile_name",
     "config_dir",
     "delete_profile",

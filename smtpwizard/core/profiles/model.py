@@ -30,6 +30,7 @@ __all__ = [
     "ProfileList",
     "ProfileProblem",
     "ProfileSummary",
+    "SignInMethod",
     "check_profile_name",
     "parse_profile",
 ]
@@ -50,6 +51,9 @@ _SERVER_KEYS = (
     "trusted_fingerprint",
 )
 _DIAGNOSIS_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_PROVIDER_KEY = re.compile(r"[a-z0-9_-]{1,32}")
+_MAX_OAUTH_TEXT = 512  # an issuer, a client ID or one scope
+_MAX_SCOPES = 20
 
 
 class ProfileError(SmtpWizardError):
@@ -82,6 +86,37 @@ class CheckSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInMethod:
+    """How the profile signs in: a password, or OAuth2 with the provider (a provider table key)
+    or the issuer, the client ID and the scopes. Never a token or a secret: the password, and
+    the OAuth2 sign-in with its tokens (oauth2:ADDRESS), are in the keychain only."""
+
+    oauth2: bool = False
+    provider: str | None = None  # "microsoft", "google": core/oauth's provider table
+    issuer: str | None = None  # any other identity provider, as its issuer (or host)
+    client_id: str | None = None  # the user's own registered app: not a secret
+    scopes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self.oauth2:
+            return {"method": "password"}
+        return {
+            "method": "oauth2",
+            "provider": self.provider,
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "scopes": list(self.scopes),
+        }
+
+    @property
+    def words(self) -> str:
+        """ "OAuth2 (Microsoft)", for lists and reports."""
+        if not self.oauth2:
+            return "password"
+        return f"OAuth2 ({self.provider or self.issuer or 'your provider'})"
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """What a profile holds. There is deliberately no password field: those live in the keychain."""
 
@@ -89,11 +124,17 @@ class Profile:
     server: ServerSettings
     account: Account
     last_check: CheckSummary | None = None
+    # None: saved before profiles recorded it (or by hand), which means a password.
+    sign_in: SignInMethod | None = None
+
+    @property
+    def oauth2(self) -> bool:
+        return self.sign_in is not None and self.sign_in.oauth2
 
     def to_dict(self) -> dict[str, Any]:
         # An explicit allow-list: nothing reaches the file unless named here.
         check = self.last_check
-        return {
+        data: dict[str, Any] = {
             "format": PROFILE_FORMAT,
             "version": PROFILE_VERSION,
             "name": self.name,
@@ -103,6 +144,10 @@ class Profile:
             if check is None
             else {"ok": check.ok, "when": check.when, "diagnosis": check.diagnosis},
         }
+        # Optional, so version 1 stays: older smtpwizards ignore keys they do not know.
+        if self.sign_in is not None:
+            data["sign_in"] = self.sign_in.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> Profile:
@@ -226,7 +271,13 @@ def parse_profile(data: object) -> Profile:
             ),
             incoming=incoming,
         )
-        return Profile(name, settings, account, parse_check(data.get("last_check")))
+        return Profile(
+            name,
+            settings,
+            account,
+            parse_check(data.get("last_check")),
+            parse_sign_in(data.get("sign_in")),
+        )
     except InputError as exc:
         raise ProfileError(f"“{exc.field}”: {exc.message}") from None
 
@@ -246,6 +297,42 @@ def parse_check(data: object) -> CheckSummary | None:
     if diagnosis is not None and not _DIAGNOSIS_CODE.fullmatch(diagnosis):
         raise ProfileError("“last_check.diagnosis” is not a diagnosis code.")
     return CheckSummary(_get(data, "ok", bool, "last_check"), when, diagnosis)
+
+
+def _oauth_text(data: dict[str, Any], key: str) -> str | None:
+    value: str | None = _get(data, key, (str, type(None)), "sign_in")
+    if value is None or not value.strip():
+        return None
+    if len(value) > _MAX_OAUTH_TEXT:
+        raise ProfileError(f"“sign_in.{key}” is too long.")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ProfileError(f"“sign_in.{key}” contains a control character.")
+    return value.strip()
+
+
+def parse_sign_in(data: object) -> SignInMethod | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ProfileError("“sign_in” has the wrong type.")
+    method = _get(data, "method", str, "sign_in")
+    if method == "password":
+        return SignInMethod()
+    if method != "oauth2":
+        raise ProfileError("“sign_in.method” must be password or oauth2.")
+    provider = _oauth_text(data, "provider")
+    if provider is not None and not _PROVIDER_KEY.fullmatch(provider):
+        raise ProfileError("“sign_in.provider” is not a provider name.")
+    issuer = _oauth_text(data, "issuer")
+    scopes = _get(data, "scopes", list, "sign_in") if "scopes" in data else []
+    if len(scopes) > _MAX_SCOPES:
+        raise ProfileError("“sign_in.scopes” holds too many scopes.")
+    for scope in scopes:
+        if not isinstance(scope, str) or not scope or len(scope) > _MAX_OAUTH_TEXT:
+            raise ProfileError("“sign_in.scopes” must be a list of scopes.")
+        if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in scope):
+            raise ProfileError("A scope in “sign_in.scopes” contains a space or control character.")
+    return SignInMethod(True, provider, issuer, _oauth_text(data, "client_id"), tuple(scopes))
 
 
 class NewerVersion(ProfileError):

@@ -130,7 +130,13 @@ class DonePage(WizardPageBase):
         )
 
     def _save_profile(self) -> None:
-        from ...core.profiles import CheckSummary, Profile, ProfileError, save_profile
+        from ...core.profiles import (
+            CheckSummary,
+            Profile,
+            ProfileError,
+            SignInMethod,
+            save_profile,
+        )
 
         state = self.state
         assert state.settings is not None
@@ -143,6 +149,16 @@ class DonePage(WizardPageBase):
             last_check=CheckSummary.now(
                 ok=bool(result and result.ok),
                 diagnosis=None if result is None or result.ok else result.diagnosis.code,
+            ),
+            # How it signs in, never with what: the tokens stay in the keychain.
+            sign_in=SignInMethod()
+            if state.oauth is None
+            else SignInMethod(
+                True,
+                state.oauth.config.provider_key,
+                state.oauth.config.issuer,
+                state.oauth.config.client_id,
+                state.oauth.config.scopes,
             ),
         )
         try:
