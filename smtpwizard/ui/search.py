@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.diagnosis.catalogue import SECURITY_WORDS
-from ..core.discovery import DiscoveryOptions
+from ..core.discovery import Candidate, DiscoveryOptions
 from ..core.probe import PortReport, PortStatus, ProbeOptions, ProbeRun, ServerSearch, find_server
 from ..core.settings import IncomingServer, ResolverConfig, ServerSettings
 
@@ -28,6 +28,7 @@ class SearchOutcome:
     # Still open when some ports were pending at the decision; the page finishes and closes it.
     pending_run: ProbeRun | None = None
     search: ServerSearch | None = None
+    candidate: Candidate | None = None  # where the settings came from (its <oAuth2> block too)
 
     @classmethod
     def nothing(cls, summary: str) -> SearchOutcome:
@@ -79,6 +80,7 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
             password_encrypted=chosen.candidate.password_encrypted,
         )
         trusted, verified, source = chosen.trusted, chosen.verified, chosen.source.label
+        candidate: Candidate | None = chosen.candidate
     else:
         # Found, but nothing answered: offer discovery's best for the person to check.
         best = found.best
@@ -90,6 +92,7 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
             False,
             best.source.label if best else "",
         )
+        candidate = best
     return SearchOutcome(
         settings=settings,
         trusted=trusted,
@@ -101,6 +104,7 @@ def outcome_of(search: ServerSearch) -> SearchOutcome:
         incoming=found.incoming,
         pending_run=search.pending_run,
         search=search,
+        candidate=candidate,
     )
 
 

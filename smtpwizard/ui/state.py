@@ -16,7 +16,7 @@ from ..core.settings import (
 if TYPE_CHECKING:
     from ..core.check import CheckResult
     from ..core.desk.preset import Preset
-    from ..core.oauth import OAuthConfig, SignIn
+    from ..core.oauth import DiscoveredSignIn, OAuthConfig, SignIn
     from ..core.probe import ServerSearch
 
 
@@ -50,6 +50,10 @@ class WizardState:
     # sign-in once done (its tokens in memory; the keychain keeps the refresh token).
     oauth_preset: OAuthConfig | None = None
     oauth: SignIn | None = None
+    # An identity provider the chosen server's discovered <oAuth2> block names (Finding page),
+    # and why a block could not be used, in plain words.
+    oauth_offer: DiscoveredSignIn | None = None
+    oauth_offer_problem: str = ""
     # Demo and testing: extra CA and name overrides for the checks.
     ca_file: str | None = None
     demo: bool = False

@@ -7,6 +7,8 @@ config.py     one sign-in's settings, from the table, an <oAuth2> block or disco
 flows.py      browser (PKCE + loopback.py) and device sign-in, refresh, revocation (authlib)
 store.py      the keychain entry; fresh_access_token renews when needed
 errors.py     every failure as a diagnosis code in plain words
+offer.py      a discovered <oAuth2> block, judged for trust before the browser opens
+http.py       the size cap and deadline on every answer from an identity provider
 """
 
 from .config import OAuthConfig, config_from_block, config_from_provider, require_https
@@ -19,6 +21,7 @@ from .flows import (
     refresh_tokens,
     revoke_refresh_token,
 )
+from .offer import DiscoveredSignIn, discovered_sign_in, generic_guide
 from .providers import GOOGLE, MICROSOFT, PROVIDERS, OAuthProvider, provider_for_server
 from .store import (
     SignIn,
@@ -35,6 +38,7 @@ __all__ = [
     "MICROSOFT",
     "PROVIDERS",
     "DeviceCode",
+    "DiscoveredSignIn",
     "OAuthConfig",
     "OAuthFailure",
     "OAuthProvider",
@@ -46,7 +50,9 @@ __all__ = [
     "config_from_provider",
     "device_sign_in",
     "discover_config",
+    "discovered_sign_in",
     "fresh_access_token",
+    "generic_guide",
     "load_sign_in",
     "provider_for_server",
     "refresh_tokens",

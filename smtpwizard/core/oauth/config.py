@@ -166,5 +166,6 @@ def config_from_block(
         scopes=block.scopes,
         client_id=client_id,
         client_secret=client_secret or None,
-        issuer=block.issuer,
+        # The ISPDB names the issuer by host; only a URL can be checked against RFC 9207's iss.
+        issuer=block.issuer if block.issuer and "://" in block.issuer else None,
     )

@@ -106,11 +106,26 @@ class FindingPage(WizardPageBase):
             state.settings = outcome.settings
             state.settings_source = outcome.source_words
             state.verified_by_probe = outcome.verified
+            self._judge_oauth(outcome)
         if outcome is not None:
             state.provider_notes = outcome.notes
             state.provider_name = outcome.provider_name
             state.incoming = outcome.incoming or state.incoming
         return True
+
+    def _judge_oauth(self, outcome: SearchOutcome) -> None:
+        """The <oAuth2> block the chosen candidate came with, judged (core/oauth/offer.py)."""
+        from ...core.errors import InputError
+        from ...core.oauth import discovered_sign_in
+
+        state = self.state
+        state.oauth_offer, state.oauth_offer_problem = None, ""
+        if outcome.candidate is None:
+            return
+        try:
+            state.oauth_offer = discovered_sign_in(outcome.candidate, state.email)
+        except InputError as exc:
+            state.oauth_offer_problem = exc.message
 
     def nextId(self) -> int:
         # What was found is shown here; the Server page only when the person wants it or

@@ -66,7 +66,8 @@ class SignInPage(WizardPageBase):
         self.setTabOrder(self.needs_login, self.username)
         self.setTabOrder(self.username, self.oauth.client_id)
         self.setTabOrder(self.oauth.client_id, self.oauth.client_secret)
-        self.setTabOrder(self.oauth.client_secret, self.oauth.sign_in_button)
+        self.setTabOrder(self.oauth.client_secret, self.oauth.trust)
+        self.setTabOrder(self.oauth.trust, self.oauth.sign_in_button)
         self.setTabOrder(self.oauth.sign_in_button, self.oauth.cancel_button)
         self.setTabOrder(self.oauth.cancel_button, self.oauth.guide_button)
         self.setTabOrder(self.oauth.guide_button, self.password.edit)
@@ -104,11 +105,17 @@ class SignInPage(WizardPageBase):
         from ...core.oauth import provider_for_server
 
         state = self.state
-        provider = provider_for_server(state.settings.host) if state.settings else None
-        if provider is None and state.oauth_preset is None:
+        host = state.settings.host if state.settings else ""
+        provider = provider_for_server(host) if host else None
+        # A discovered <oAuth2> block counts only for the server it came with.
+        offer = (
+            state.oauth_offer if state.oauth_offer and state.oauth_offer.smtp_host == host else None
+        )
+        if provider is None and state.oauth_preset is None and offer is None:
             self.oauth.hide()
             return
-        self.oauth.configure(provider, state.oauth_preset)
+        self.oauth.ca_file = state.ca_file
+        self.oauth.configure(provider, state.oauth_preset, None if provider else offer)
         self.oauth.username = self.username.text().strip()
         self.password.edit.setPlaceholderText("Only for an app password")
         self.oauth.show()

@@ -1,0 +1,178 @@
+""" "Sign in with ..." for an identity provider that discovery found (an ISPDB or autoconfig
+<oAuth2> block), against the real OpenID provider and Dovecot of tests/oauth: the sign-in page
+names the provider's host before the browser opens, asks for consent naming both domains when a
+lower-trust document sent us outside the address's organisation, remembers the client ID per
+issuer, and the saved profile then records OAuth2."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+
+from smtpwizard.core import oauth
+from smtpwizard.core.discovery import Candidate, SourceKind
+from smtpwizard.core.discovery.clientconfig import OAuth2Block
+from smtpwizard.core.settings import Security
+from smtpwizard.ui.page_ids import PageId
+from smtpwizard.ui.widgets.oauth_box import remembered_client_ids
+from tests.oauth.conftest import certs, dovecot, provider, relay  # noqa: F401 (fixtures)
+from tests.oauth.provider import CLIENT_ID, Browser
+
+from .flows import fill_email, fill_server, wait_for_test
+from .test_wizard_oauth import _preset
+
+pytestmark = pytest.mark.timeout(90)
+ALICE = "alice@example.test"
+SHOTS = os.environ.get("SMTPWIZARD_OAUTH_SHOTS")  # a folder: also save the page as PNG
+
+
+def _offer(provider, dovecot, source: SourceKind, *, issuer_only: bool = False):  # noqa: F811
+    config = _preset(provider)
+    block = OAuth2Block(
+        provider.issuer,
+        ("SMTP.Send", "offline_access"),
+        None if issuer_only else config.authorization_endpoint,
+        None if issuer_only else config.token_endpoint,
+    )
+    candidate = Candidate(
+        dovecot[0], dovecot[1], Security.STARTTLS, ALICE, source, source.trusted, 0, oauth2=block
+    )
+    return oauth.discovered_sign_in(candidate, ALICE)
+
+
+def _to_sign_in(qtbot, wizard, dovecot, offer, provider):  # noqa: F811
+    wizard.state.ca_file = provider.ca_file  # Dovecot's certificate is from the same test CA
+    fill_email(qtbot, wizard, ALICE, manual=True)
+    wizard.state.oauth_offer = offer  # as the Finding page leaves it for a discovered server
+    fill_server(qtbot, wizard, dovecot[0], dovecot[1], Security.STARTTLS)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    page = wizard.page_of(PageId.SIGN_IN)
+    qtbot.waitUntil(lambda: not page.keychain.running, timeout=15000)
+    page.send_test.setChecked(False)
+    return page
+
+
+def _person(provider, walked: list[str]):  # noqa: F811
+    def open_url(url: str) -> None:
+        def walk() -> None:
+            browser = Browser(provider.ca_file, ALICE)
+            try:
+                target = browser.open(url)
+                walked.append(url)
+                httpx.get(target, timeout=10)
+            finally:
+                browser.close()
+
+        threading.Thread(target=walk, daemon=True).start()
+
+    return open_url
+
+
+def _shot(qtbot, page, name: str) -> None:
+    if SHOTS:
+        qtbot.wait(200)  # the layout settles first
+        page.wizard().grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def test_an_autoconfig_provider_elsewhere_needs_consent(
+    qtbot,
+    wizard,
+    provider,  # noqa: F811
+    dovecot,  # noqa: F811
+    isolated_config,
+) -> None:
+    offer = _offer(provider, dovecot, SourceKind.AUTOCONFIG)
+    assert offer.needs_confirmation and offer.stranger is not None
+    page = _to_sign_in(qtbot, wizard, dovecot, offer, provider)
+    box = page.oauth
+    assert box.isVisible() and box.sign_in_button.text() == "Sign in with 127.0.14.1"
+    # The host, plainly, before anything opens; the consent names both sides.
+    assert "Your browser will open 127.0.14.1" in box.where.text()
+    assert "published by your email domain" in box.where.text()
+    assert box.warning.isVisible() and "is not part of example.test" in box.warning.text()
+    assert box.trust.isVisible() and "127.0.14.1 runs the sign-in for example.test" in (
+        box.trust.text()
+    )
+    assert not box.sign_in_button.isEnabled()  # nothing opens before the consent
+    assert box.client_id.isVisible() and box.client_secret.isVisible()
+    qtbot.mouseClick(box.guide_button, Qt.MouseButton.LeftButton)
+    assert "http://127.0.0.1" in box.guide.text() and "SMTP.Send" in box.guide.text()
+    qtbot.mouseClick(box.guide_button, Qt.MouseButton.LeftButton)
+    _shot(qtbot, page, "signin-discovered")
+    # Return in a field is the wizard's Next: it opens nothing and says what is missing.
+    walked: list[str] = []
+    box.open_url = _person(provider, walked)
+    box.client_id.setFocus()
+    qtbot.keyClick(box.client_id, Qt.Key.Key_Return)
+    assert wizard.currentId() == PageId.SIGN_IN and "sign in with the button" in page.error.text()
+    assert not walked and not box.runner.running
+    # Tab order: client ID, secret, the consent, then the button.
+    box.client_id.setFocus()
+    qtbot.keyClicks(box.client_id, CLIENT_ID)
+    qtbot.keyClick(box.client_id, Qt.Key.Key_Tab)
+    assert box.client_secret.hasFocus()
+    qtbot.keyClick(box.client_secret, Qt.Key.Key_Tab)
+    assert box.trust.hasFocus()
+    qtbot.keyClick(box.trust, Qt.Key.Key_Space)
+    assert box.trust.isChecked() and box.sign_in_button.isEnabled()
+    qtbot.keyClick(box.trust, Qt.Key.Key_Tab)
+    assert box.sign_in_button.hasFocus()
+    qtbot.keyClick(box.sign_in_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: wizard.state.oauth is not None, timeout=30000)
+    assert httpx.URL(walked[0]).host == "127.0.14.1"
+    assert "Signed in as alice@example.test with 127.0.14.1" in box.status.text()
+    qtbot.waitUntil(lambda: offer.key in remembered_client_ids(), timeout=5000)
+    assert remembered_client_ids()[offer.key] == CLIENT_ID  # entered once per issuer
+
+    wizard.next()
+    _, result = wait_for_test(qtbot, wizard)
+    assert result.ok, result.diagnosis
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE)
+    saved = json.loads(Path(wizard.state.saved_profile).read_text("utf-8"))
+    assert saved["sign_in"] == {
+        "method": "oauth2",
+        "provider": None,
+        "issuer": provider.issuer,
+        "client_id": CLIENT_ID,
+        "scopes": ["SMTP.Send", "offline_access"],
+    }
+
+
+def test_an_ispdb_issuer_is_found_by_openid_discovery(
+    qtbot,
+    wizard,
+    provider,  # noqa: F811
+    dovecot,  # noqa: F811
+) -> None:
+    offer = _offer(provider, dovecot, SourceKind.ISPDB, issuer_only=True)
+    assert offer.needs_discovery and not offer.needs_confirmation
+    page = _to_sign_in(qtbot, wizard, dovecot, offer, provider)
+    box = page.oauth
+    assert "come from Thunderbird's database" in box.where.text()
+    assert not box.trust.isVisible() and not box.warning.isVisible()
+    assert box.sign_in_button.isEnabled()
+    qtbot.mouseClick(box.sign_in_button, Qt.MouseButton.LeftButton)
+    assert "client ID is needed" in box.error.text()  # checked before anything is asked
+    box.client_id.setText(CLIENT_ID)
+    walked: list[str] = []
+    box.open_url = _person(provider, walked)
+    qtbot.mouseClick(box.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.state.oauth is not None, timeout=30000)
+    assert wizard.state.oauth.config.token_endpoint.startswith(provider.issuer)
+
+
+def test_a_changed_server_loses_the_offer(qtbot, wizard, provider, dovecot) -> None:  # noqa: F811
+    offer = _offer(provider, dovecot, SourceKind.ISPDB)
+    wizard.state.ca_file = provider.ca_file
+    fill_email(qtbot, wizard, ALICE, manual=True)
+    wizard.state.oauth_offer = offer
+    fill_server(qtbot, wizard, "127.0.0.1", dovecot[1], Security.STARTTLS)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    assert not wizard.page_of(PageId.SIGN_IN).oauth.isVisible()
