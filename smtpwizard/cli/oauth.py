@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .commands import COMMANDS
 from .common import EXIT_FAILED, EXIT_OK, fail_usage, print_json
+from .oauth_discover import Refused, add_discovery_options, discovered_config
 
 if TYPE_CHECKING:
     from ..core.oauth import DeviceCode, OAuthConfig, OAuthFailure
@@ -35,10 +36,18 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     commands: Any = parser.add_subparsers(dest="oauth_command", metavar="ACTION", required=True)
 
     login = commands.add_parser("login", help="sign in and keep the sign-in in the keychain")
-    login.add_argument("--user", required=True, help="the email address you sign in with")
+    login.add_argument(
+        "--user", help="the email address you sign in with (default: the one of --email)"
+    )
     where = login.add_mutually_exclusive_group(required=True)
     where.add_argument("--provider", choices=_CHOICES, help="a provider we know")
     where.add_argument("--issuer", metavar="URL", help="any OpenID provider (https:// only)")
+    where.add_argument(
+        "--email",
+        metavar="ADDRESS",
+        help="find the provider's sign-in for this address (ISPDB, autoconfig); its host is "
+        "shown before the browser opens",
+    )
     login.add_argument("--tenant", help="Microsoft: your organisation's tenant (default common)")
     login.add_argument(
         "--scope",
@@ -46,7 +55,10 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=[],
         help="with --issuer: a scope to ask for (repeat; offline_access is added)",
     )
-    login.add_argument("--client-id", required=True, help="your registered app's client ID")
+    login.add_argument(
+        "--client-id",
+        help="your registered app's client ID (with --email: default the one used last time)",
+    )
     login.add_argument(
         "--client-secret-env",
         metavar="VAR",
@@ -65,6 +77,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     login.add_argument("--ca-file", metavar="PEM", help="also trust these certificate authorities")
     login.add_argument("--timeout", type=float, default=600.0, metavar="S", help=argparse.SUPPRESS)
     login.add_argument("--json", action="store_true", help="print one JSON object")
+    add_discovery_options(login)
     login.set_defaults(handler=run_login)
 
     logout = commands.add_parser("logout", help="forget the sign-in (and revoke it)")
@@ -88,7 +101,8 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     guide.set_defaults(handler=run_guide)
 
 
-def _config(args: argparse.Namespace) -> OAuthConfig:
+def _config(args: argparse.Namespace) -> tuple[OAuthConfig, str | None]:
+    """The sign-in settings, and the key its client ID is remembered under (with --email)."""
     from dataclasses import replace
 
     from ..core.oauth import PROVIDERS, config_from_provider, discover_config
@@ -101,6 +115,12 @@ def _config(args: argparse.Namespace) -> OAuthConfig:
     ca_file = args.ca_file
     if ca_file is not None and not os.path.isfile(ca_file):
         fail_usage(f"--ca-file {ca_file}: no such file.")
+    if args.email:
+        if args.scope or args.tenant:
+            fail_usage("--scope and --tenant go with --issuer and --provider, not --email.")
+        return discovered_config(args, args.email, args.client_id, secret)
+    if not args.client_id:
+        fail_usage("Give the client ID of your registered app with --client-id.")
     if args.provider:
         if args.scope:
             fail_usage("--scope goes with --issuer; a known provider's scopes are built in.")
@@ -111,22 +131,34 @@ def _config(args: argparse.Namespace) -> OAuthConfig:
             except ValueError as exc:
                 fail_usage(str(exc))
         config = config_from_provider(provider, args.client_id, secret)
-        return replace(config, ca_file=ca_file) if ca_file else config
+        return (replace(config, ca_file=ca_file) if ca_file else config), provider.key
     if not args.scope:
         fail_usage("With --issuer, give the scope that allows sending mail with --scope.")
     scopes = tuple(dict.fromkeys([*args.scope, "offline_access"]))
-    return asyncio.run(
+    config = asyncio.run(
         discover_config(
             args.issuer, args.client_id, scopes=scopes, client_secret=secret, ca_file=ca_file
         )
     )
+    return config, None
 
 
 def run_login(args: argparse.Namespace) -> int:
-    from ..core.oauth import OAuthFailure, SignIn, browser_sign_in, device_sign_in, save_sign_in
+    from ..core.oauth import (
+        OAuthFailure,
+        SignIn,
+        browser_sign_in,
+        device_sign_in,
+        remember_client_id,
+        save_sign_in,
+    )
 
+    if args.user is None:
+        if not args.email:
+            fail_usage("Give the address you sign in with: --user.")
+        args.user = args.email
     try:
-        config = _config(args)
+        config, key = _config(args)
         if args.device:
             tokens = asyncio.run(device_sign_in(config, _show_code))
         else:
@@ -139,9 +171,13 @@ def run_login(args: argparse.Namespace) -> int:
                 )
             )
         asyncio.run(save_sign_in(SignIn(args.user, config, tokens)))
+    except Refused as refused:
+        return refused.exit_status
     except OAuthFailure as failure:
         failure.username = args.user
         return _failed(failure, args.json)
+    if key is not None:
+        remember_client_id(key, config.client_id)  # entered once per issuer
     if args.json:
         print_json({"ok": True, "user": args.user, "provider": config.label, "scope": tokens.scope})
     else:

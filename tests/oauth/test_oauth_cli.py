@@ -25,26 +25,16 @@ SMTPWIZARD = [sys.executable, "-m", "smtpwizard"]
 ALICE = "alice@example.test"
 
 
-def _login(provider: RunningProvider, user: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    """`oauth login` with the browser step done by a test person at the provider's pages."""
+def _login(
+    provider: RunningProvider, user: str, *extra: str, where: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`oauth login` with the browser step done by a test person at the provider's pages;
+    `where` replaces the --issuer/--scope/--client-id/--ca-file arguments."""
+    if where is None:
+        where = ["--issuer", provider.issuer, "--scope", "SMTP.Send", "--client-id", CLIENT_ID]
+        where += ["--ca-file", provider.ca_file]
     proc = subprocess.Popen(
-        [
-            *SMTPWIZARD,
-            "oauth",
-            "login",
-            "--issuer",
-            provider.issuer,
-            "--scope",
-            "SMTP.Send",
-            "--client-id",
-            CLIENT_ID,
-            "--user",
-            user,
-            "--ca-file",
-            provider.ca_file,
-            "--no-browser",
-            *extra,
-        ],
+        [*SMTPWIZARD, "oauth", "login", *where, "--user", user, "--no-browser", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

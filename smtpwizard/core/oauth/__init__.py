@@ -3,6 +3,7 @@ provider): where the settings come from, getting and renewing tokens, keeping th
 keychain. The SMTP side (XOAUTH2, OAUTHBEARER) is core/check/oauth_sasl.py.
 
 providers.py  the providers' endpoints and scopes, as data
+client_ids.py the client IDs entered, one per provider or issuer (not secrets: app state)
 config.py     one sign-in's settings, from the table, an <oAuth2> block or discovery.py
 flows.py      browser (PKCE + loopback.py) and device sign-in, refresh, revocation (authlib)
 store.py      the keychain entry; fresh_access_token renews when needed
@@ -11,6 +12,7 @@ offer.py      a discovered <oAuth2> block, judged for trust before the browser o
 http.py       the size cap and deadline on every answer from an identity provider
 """
 
+from .client_ids import remember_client_id, remembered_client_ids
 from .config import OAuthConfig, config_from_block, config_from_provider, require_https
 from .discovery import discover_config
 from .errors import OAuthFailure, classify_token_error
@@ -56,6 +58,8 @@ __all__ = [
     "load_sign_in",
     "provider_for_server",
     "refresh_tokens",
+    "remember_client_id",
+    "remembered_client_ids",
     "renewed_sign_in",
     "require_https",
     "revoke_refresh_token",

@@ -10,7 +10,6 @@ its own thread); the access token stays in memory.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import InputError
+from ...core.oauth.client_ids import remember_client_id, remembered_client_ids
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label, wrap_label
 
@@ -295,25 +295,3 @@ async def _sign_in(
     except KeychainError:
         return sign_in, False
     return sign_in, True
-
-
-# The client ID is entered once per provider: it is not a secret (the client secret, when a
-# provider has one, stays in the keychain entry only), so the wizard's small state file keeps it.
-_CLIENT_IDS = "oauth_client_ids"
-
-
-def remembered_client_ids() -> dict[str, str]:
-    from ...core.app_state import load_app_state
-
-    ids = load_app_state().get(_CLIENT_IDS)
-    return {str(k): str(v) for k, v in ids.items()} if isinstance(ids, dict) else {}
-
-
-def remember_client_id(provider: str, client_id: str) -> None:
-    from ...core.app_state import AppStateError, load_app_state, save_app_state
-
-    state = load_app_state()
-    ids = state.get(_CLIENT_IDS)
-    state[_CLIENT_IDS] = {**(ids if isinstance(ids, dict) else {}), provider: client_id}
-    with contextlib.suppress(AppStateError, ValueError):  # a convenience, never a failure
-        save_app_state(state)
