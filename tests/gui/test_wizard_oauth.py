@@ -26,7 +26,7 @@ pytestmark = pytest.mark.timeout(90)
 ALICE = "alice@example.test"
 
 
-def _preset(provider) -> oauth.OAuthConfig:  # noqa: F811
+def preset_of(provider) -> oauth.OAuthConfig:  # noqa: F811
     coro = oauth.discover_config(
         provider.issuer,
         CLIENT_ID,
@@ -50,7 +50,7 @@ def _to_sign_in(qtbot, wizard, dovecot, preset):  # noqa: F811
 
 
 def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, isolated_config):  # noqa: F811
-    page = _to_sign_in(qtbot, wizard, dovecot, _preset(provider))
+    page = _to_sign_in(qtbot, wizard, dovecot, preset_of(provider))
     box = page.oauth
     assert box.isVisible() and box.sign_in_button.text() == "Sign in with 127.0.14.1"
     assert not box.client_id.isVisible()  # the preset brings its own client ID
@@ -103,7 +103,7 @@ def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, i
 
 
 def test_the_wait_for_the_browser_can_be_cancelled(qtbot, wizard, provider, dovecot):  # noqa: F811
-    page = _to_sign_in(qtbot, wizard, dovecot, _preset(provider))
+    page = _to_sign_in(qtbot, wizard, dovecot, preset_of(provider))
     box = page.oauth
     opened: list[str] = []
     box.open_url = opened.append  # the person never comes back

@@ -25,7 +25,7 @@ from tests.oauth.conftest import certs, dovecot, provider, relay  # noqa: F401 (
 from tests.oauth.provider import CLIENT_ID, Browser
 
 from .flows import fill_email, fill_server, wait_for_test
-from .test_wizard_oauth import _preset
+from .test_wizard_oauth import preset_of
 
 pytestmark = pytest.mark.timeout(90)
 ALICE = "alice@example.test"
@@ -33,7 +33,7 @@ SHOTS = os.environ.get("SMTPWIZARD_OAUTH_SHOTS")  # a folder: also save the page
 
 
 def _offer(provider, dovecot, source: SourceKind, *, issuer_only: bool = False):  # noqa: F811
-    config = _preset(provider)
+    config = preset_of(provider)
     block = OAuth2Block(
         provider.issuer,
         ("SMTP.Send", "offline_access"),

@@ -25,7 +25,7 @@ SMTPWIZARD = [sys.executable, "-m", "smtpwizard"]
 ALICE = "alice@example.test"
 
 
-def _login(
+def cli_login(
     provider: RunningProvider, user: str, *extra: str, where: list[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`oauth login` with the browser step done by a test person at the provider's pages;
@@ -67,7 +67,7 @@ def _login(
     )
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*SMTPWIZARD, *args],
         capture_output=True,
@@ -98,7 +98,7 @@ def _check_args(dovecot: tuple[str, int, Path], certs: Certs, user: str = ALICE)
 def test_login_token_check_logout(
     provider: RunningProvider, certs: Certs, dovecot: tuple[str, int, Path]
 ) -> None:
-    login = _login(provider, ALICE, "--json")
+    login = cli_login(provider, ALICE, "--json")
     assert login.returncode == 0, login
     assert json.loads(login.stdout) == {
         "ok": True,
@@ -107,24 +107,24 @@ def test_login_token_check_logout(
         "scope": "SMTP.Send",
     }
 
-    token = _run("oauth", "token", "--user", ALICE)
+    token = run_cli("oauth", "token", "--user", ALICE)
     assert token.returncode == 0, token.stderr
     access = token.stdout.strip()
     assert token.stdout == access + "\n" and provider.introspect(access)["active"] is True
 
-    check = _run(*_check_args(dovecot, certs), "--auth", "oauth2")
+    check = run_cli(*_check_args(dovecot, certs), "--auth", "oauth2")
     report = json.loads(check.stdout)
     assert check.returncode == 0, report["diagnosis"]
     assert access not in check.stdout  # the token is never in a report
     assert any("OAUTHBEARER" in (s["detail"] or "") for s in report["steps"])
 
-    logout = _run("oauth", "logout", "--user", ALICE, "--json")
+    logout = run_cli("oauth", "logout", "--user", ALICE, "--json")
     assert json.loads(logout.stdout) == {"ok": True, "user": ALICE, "was_signed_in": True}
 
-    after = _run("oauth", "token", "--user", ALICE)
+    after = run_cli("oauth", "token", "--user", ALICE)
     assert after.returncode == 1 and after.stdout == ""
     assert "You are not signed in" in after.stderr
-    gone = _run(*_check_args(dovecot, certs), "--auth", "oauth2")
+    gone = run_cli(*_check_args(dovecot, certs), "--auth", "oauth2")
     assert gone.returncode == 1
     assert json.loads(gone.stdout)["diagnosis"]["code"] == "oauth_not_signed_in"
 
@@ -132,10 +132,10 @@ def test_login_token_check_logout(
 def test_check_with_a_token_from_the_environment(
     provider: RunningProvider, certs: Certs, dovecot: tuple[str, int, Path]
 ) -> None:
-    assert _login(provider, "erin@example.test").returncode == 0
-    access = _run("oauth", "token", "--user", "erin@example.test").stdout.strip()
+    assert cli_login(provider, "erin@example.test").returncode == 0
+    access = run_cli("oauth", "token", "--user", "erin@example.test").stdout.strip()
 
-    good = _run(
+    good = run_cli(
         *_check_args(dovecot, certs, "erin@example.test"),
         "--oauth-token-env",
         "MY_TOKEN",
@@ -145,7 +145,7 @@ def test_check_with_a_token_from_the_environment(
     assert access not in good.stdout
 
     # A token for another address: refused by Dovecot, explained, exit 1.
-    bad = _run(
+    bad = run_cli(
         *_check_args(dovecot, certs, ALICE),
         "--oauth-token-env",
         "MY_TOKEN",
@@ -155,7 +155,7 @@ def test_check_with_a_token_from_the_environment(
     assert json.loads(bad.stdout)["diagnosis"]["code"] == "oauth_token_rejected"
     assert access not in bad.stdout
 
-    unset = _run(*_check_args(dovecot, certs), "--oauth-token-env", "NOT_SET_ANYWHERE")
+    unset = run_cli(*_check_args(dovecot, certs), "--oauth-token-env", "NOT_SET_ANYWHERE")
     assert unset.returncode == 2 and "NOT_SET_ANYWHERE" in unset.stderr
 
 
@@ -167,9 +167,9 @@ def test_msmtp_sends_with_passwordeval_oauth_token(
     tmp_path: Path,
 ) -> None:
     assert shutil.which("msmtp"), "msmtp is installed by scripts/apt-packages-test.txt"
-    assert _login(provider, "frank@example.test").returncode == 0
+    assert cli_login(provider, "frank@example.test").returncode == 0
     # Our own msmtp export, as a user would save it; only the test CA is added to it.
-    exported = _run(
+    exported = run_cli(
         "export",
         "--format",
         "msmtp",
@@ -244,6 +244,6 @@ def test_login_with_a_device_code(provider: RunningProvider) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert b"Signed in as hana@example.test" in out
-    token = _run("oauth", "token", "--user", "hana@example.test")
+    token = run_cli("oauth", "token", "--user", "hana@example.test")
     assert provider.introspect(token.stdout.strip())["sub"] == "hana@example.test"
-    assert _run("oauth", "logout", "--user", "hana@example.test").returncode == 0
+    assert run_cli("oauth", "logout", "--user", "hana@example.test").returncode == 0

@@ -24,7 +24,7 @@ from smtpwizard.core.discovery.clientconfig import OAuth2Block
 from smtpwizard.core.settings import Security
 
 from .provider import CLIENT_ID, RunningProvider
-from .test_oauth_cli import _login, _run
+from .test_oauth_cli import cli_login, run_cli
 
 pytestmark = [pytest.mark.keychain, pytest.mark.timeout(120)]
 HOST = "127.0.140.7"
@@ -115,31 +115,33 @@ def test_login_finds_the_provider_from_the_address(
     monkeypatch.setenv("SMTPWIZARD_CONFIG_DIR", str(tmp_path / "config"))
     with ispdb(provider, tmp_path, urls=urls) as (url, bundle):
         # No client ID yet: the plain guide says how to get one, nothing opens.
-        first = _run("oauth", "login", *_where(url, bundle))
+        first = run_cli("oauth", "login", *_where(url, bundle))
         assert first.returncode == 2, first
         assert "Your browser will open 127.0.14.1" in first.stderr
         assert "Thunderbird's database" in first.stderr
         assert "http://127.0.0.1 (any port)" in first.stderr
 
-        login = _login(provider, IVY, "--json", where=_where(url, bundle, "--client-id", CLIENT_ID))
+        login = cli_login(
+            provider, IVY, "--json", where=_where(url, bundle, "--client-id", CLIENT_ID)
+        )
         assert login.returncode == 0, login
         assert json.loads(login.stdout)["provider"] == "127.0.14.1"
         assert login.stderr.index("Your browser will open 127.0.14.1") < login.stderr.index(
             "Opening your browser"
         )
         # Entered once per issuer: the next sign-in needs no --client-id.
-        again = _login(provider, IVY, where=_where(url, bundle))
+        again = cli_login(provider, IVY, where=_where(url, bundle))
         assert again.returncode == 0, again
-    token = _run("oauth", "token", "--user", IVY)
+    token = run_cli("oauth", "token", "--user", IVY)
     assert token.returncode == 0 and provider.introspect(token.stdout.strip())["active"]
-    assert _run("oauth", "logout", "--user", IVY).returncode == 0
+    assert run_cli("oauth", "logout", "--user", IVY).returncode == 0
 
 
 def test_nothing_found_is_said(provider: RunningProvider, tmp_path: Path) -> None:
     with ispdb(provider, tmp_path, urls=True) as (url, bundle):
         where = _where(url, bundle, "--client-id", CLIENT_ID, "--json")
         where[1] = "ivy@elsewhere.test"
-        none = _run("oauth", "login", *where)
+        none = run_cli("oauth", "login", *where)
     assert none.returncode == 1
     assert json.loads(none.stdout) == {
         "ok": False,

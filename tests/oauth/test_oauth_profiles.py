@@ -14,7 +14,7 @@ from smtpwizard.core.settings import Account, Security, ServerSettings
 
 from .provider import CLIENT_ID, RunningProvider
 from .servers import Certs
-from .test_oauth_cli import _login, _run
+from .test_oauth_cli import cli_login, run_cli
 
 pytestmark = [pytest.mark.keychain, pytest.mark.timeout(120)]
 GRACE = "grace@example.test"
@@ -43,28 +43,30 @@ def test_a_profile_signs_in_with_oauth2_and_exports_it(
     _save("Grace at work", dovecot, method)
     _save("Grace by password", dovecot, profiles.SignInMethod())
 
-    before = _run("check", "--profile", "Grace at work", "--ca-file", certs.ca, "--json")
+    before = run_cli("check", "--profile", "Grace at work", "--ca-file", certs.ca, "--json")
     assert before.returncode == 1  # not signed in yet: said so, not asked for a password
     assert json.loads(before.stdout)["diagnosis"]["code"] == "oauth_not_signed_in"
 
-    assert _login(provider, GRACE).returncode == 0
-    check = _run("check", "--profile", "Grace at work", "--ca-file", certs.ca, "--json")
+    assert cli_login(provider, GRACE).returncode == 0
+    check = run_cli("check", "--profile", "Grace at work", "--ca-file", certs.ca, "--json")
     report = json.loads(check.stdout)
     assert check.returncode == 0, report["diagnosis"]
     assert any("OAUTHBEARER" in (s["detail"] or "") for s in report["steps"])
 
-    exported = _run("export", "--profile", "Grace at work", "--format", "thunderbird-userjs")
+    exported = run_cli("export", "--profile", "Grace at work", "--format", "thunderbird-userjs")
     assert exported.returncode == 0, exported.stderr
     assert 'authMethod", 10)' in exported.stdout  # nsMsgAuthMethod OAuth2
-    msmtp = _run("export", "--profile", "Grace at work", "--format", "msmtp")
+    msmtp = run_cli("export", "--profile", "Grace at work", "--format", "msmtp")
     assert "auth oauthbearer" in msmtp.stdout
     assert f'passwordeval "smtpwizard oauth token --user {GRACE}"' in msmtp.stdout
-    asked = _run("export", "--profile", "Grace at work", "--format", "msmtp", "--auth", "password")
+    asked = run_cli(
+        "export", "--profile", "Grace at work", "--format", "msmtp", "--auth", "password"
+    )
     assert "auth oauthbearer" not in asked.stdout  # an explicit --auth still wins
 
     # The password profile asks the keychain for a password (there is none), never for OAuth2.
-    plain = _run("check", "--profile", "Grace by password", "--ca-file", certs.ca, "--json")
+    plain = run_cli("check", "--profile", "Grace by password", "--ca-file", certs.ca, "--json")
     assert plain.returncode == 2 and "password" in plain.stderr.lower(), plain
-    password_export = _run("export", "--profile", "Grace by password", "--format", "msmtp")
+    password_export = run_cli("export", "--profile", "Grace by password", "--format", "msmtp")
     assert "auth oauthbearer" not in password_export.stdout
-    assert _run("oauth", "logout", "--user", GRACE).returncode == 0
+    assert run_cli("oauth", "logout", "--user", GRACE).returncode == 0
