@@ -176,3 +176,27 @@ def test_a_changed_server_loses_the_offer(qtbot, wizard, provider, dovecot) -> N
     fill_server(qtbot, wizard, "127.0.0.1", dovecot[1], Security.STARTTLS)
     qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
     assert not wizard.page_of(PageId.SIGN_IN).oauth.isVisible()
+
+
+def test_cancel_at_the_provider_is_said_in_the_box(qtbot, wizard, provider, dovecot) -> None:  # noqa: F811
+    offer = _offer(provider, dovecot, SourceKind.ISPDB)
+    page = _to_sign_in(qtbot, wizard, dovecot, offer, provider)
+    box = page.oauth
+    box.client_id.setText(CLIENT_ID)
+
+    def person_who_declines(url: str) -> None:
+        def walk() -> None:
+            browser = Browser(provider.ca_file, ALICE, allow=False)  # Cancel on the consent page
+            try:
+                httpx.get(browser.open(url), timeout=10)
+            finally:
+                browser.close()
+
+        threading.Thread(target=walk, daemon=True).start()
+
+    box.open_url = person_who_declines
+    qtbot.mouseClick(box.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(box.error.isVisible, timeout=30000)
+    assert box.error.text().startswith("The sign-in was cancelled.")
+    assert "allow the app to send email for you" in box.error.text()
+    assert wizard.state.oauth is None and box.sign_in_button.isEnabled()

@@ -2,7 +2,11 @@
 
 The codes are RFC 6749 section 5.2 and RFC 8628 section 3.5, plus the AADSTS numbers Microsoft
 puts at the start of error_description (Microsoft Entra "authentication and authorization error
-codes") and Google's documented extras (admin_policy_enforced, org_internal).
+codes", https://learn.microsoft.com/entra/identity-platform/reference-error-codes) and Google's
+documented extras (admin_policy_enforced, org_internal: Google Account Help "Understand and fix
+error codes", https://support.google.com/accounts/answer/16668185). Those are the providers' own
+data, unit-tested (tests/oauth/test_oauth_units.py); the standard codes are also produced by a
+real provider in tests/oauth/test_oauth_provider_errors.py.
 """
 
 from __future__ import annotations
