@@ -11,7 +11,6 @@ from smtpwizard.core import oauth
 from smtpwizard.core.discovery import Candidate, SourceKind, parse_client_config
 from smtpwizard.core.discovery.clientconfig import OAuth2Block
 from smtpwizard.core.errors import InputError
-from smtpwizard.core.probe import ServerSearch
 from smtpwizard.core.settings import Security
 
 YAHOO = OAuth2Block(
@@ -139,4 +138,3 @@ def test_the_block_travels_from_the_document_to_the_offer() -> None:
         _candidate(config.oauth2, SourceKind.AUTOCONFIG), "ann@example.com"
     )
     assert offer is not None and offer.host == "id.example.com" and not offer.needs_confirmation
-    assert ServerSearch  # the wizard gets the candidate through the search's recommendation
