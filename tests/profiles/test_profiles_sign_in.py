@@ -96,3 +96,17 @@ def test_a_damaged_sign_in_is_refused(config: Path, sign_in: object, words: str)
     with pytest.raises(p.ProfileError) as caught:
         p.Profile.from_dict({**OLD_FILE, "sign_in": sign_in})
     assert words in caught.value.message
+
+
+def test_a_preset_made_from_an_oauth2_profile_carries_its_client_id() -> None:
+    import tomllib
+
+    from smtpwizard.core.desk.preset_profile import preset_document_from_profile
+
+    oauth2 = dataclasses.replace(make_profile("Work"), sign_in=MICROSOFT)
+    data = tomllib.loads(preset_document_from_profile(oauth2))
+    assert data["oauth_client_id"] == MICROSOFT.client_id
+    given = tomllib.loads(preset_document_from_profile(oauth2, oauth_client_id="desk-app"))
+    assert given["oauth_client_id"] == "desk-app"  # the desk's own choice wins
+    password = dataclasses.replace(make_profile("Work"), sign_in=p.SignInMethod())
+    assert "oauth_client_id" not in tomllib.loads(preset_document_from_profile(password))

@@ -59,6 +59,8 @@ def preset_document_from_profile(
         },
         "servers": [{"host": server.host, "port": server.port, "security": server.security.value}],
     }
+    if not oauth_client_id and profile.sign_in is not None and profile.sign_in.oauth2:
+        oauth_client_id = profile.sign_in.client_id  # the app the profile signed in with
     if oauth_client_id:
         document["oauth_client_id"] = oauth_client_id
     return to_toml(document)
