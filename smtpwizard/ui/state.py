@@ -50,10 +50,8 @@ class WizardState:
     # sign-in once done (its tokens in memory; the keychain keeps the refresh token).
     oauth_preset: OAuthConfig | None = None
     oauth: SignIn | None = None
-    # An identity provider the chosen server's discovered <oAuth2> block names (Finding page),
-    # and why a block could not be used, in plain words.
+    # An identity provider the chosen server's discovered <oAuth2> block names (Finding page).
     oauth_offer: DiscoveredSignIn | None = None
-    oauth_offer_problem: str = ""
     # Demo and testing: extra CA and name overrides for the checks.
     ca_file: str | None = None
     demo: bool = False

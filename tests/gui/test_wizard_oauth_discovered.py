@@ -200,3 +200,32 @@ def test_cancel_at_the_provider_is_said_in_the_box(qtbot, wizard, provider, dove
     assert box.error.text().startswith("The sign-in was cancelled.")
     assert "allow the app to send email for you" in box.error.text()
     assert wizard.state.oauth is None and box.sign_in_button.isEnabled()
+
+
+def test_the_finding_page_judges_the_chosen_candidates_block(wizard) -> None:
+    from smtpwizard.ui.search import SearchOutcome
+
+    block = OAuth2Block(None, ("smtp",), "https://id.example.test/a", "https://id.example.test/t")
+    split = OAuth2Block(None, ("smtp",), "https://id.example.test/a", "https://grab.evil.test/t")
+    wizard.add_later_pages()  # (built when first needed)
+    page = wizard.page_of(PageId.FINDING)
+    wizard.state.email = ALICE
+    for oauth2, offered in ((block, True), (split, False), (None, False)):
+        candidate = Candidate(
+            "smtp.example.test", 587, Security.STARTTLS, ALICE, SourceKind.AUTOCONFIG, True, 0,
+            oauth2=oauth2,
+        )  # fmt: skip
+        outcome = SearchOutcome(
+            candidate.to_settings(),
+            True,
+            False,
+            "published by your provider",
+            "",
+            candidate=candidate,
+        )
+        page._judge_oauth(outcome)
+        offer = wizard.state.oauth_offer
+        assert (offer is not None) is offered
+        if offer is not None:
+            assert offer.host == "id.example.test" and offer.smtp_host == "smtp.example.test"
+            assert not offer.needs_confirmation  # the address's own organisation

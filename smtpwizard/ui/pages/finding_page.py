@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -119,13 +120,13 @@ class FindingPage(WizardPageBase):
         from ...core.oauth import discovered_sign_in
 
         state = self.state
-        state.oauth_offer, state.oauth_offer_problem = None, ""
+        state.oauth_offer = None
         if outcome.candidate is None:
             return
         try:
             state.oauth_offer = discovered_sign_in(outcome.candidate, state.email)
-        except InputError as exc:
-            state.oauth_offer_problem = exc.message
+        except InputError as exc:  # not offered: the password way stays, as without a block
+            logging.getLogger(__name__).info("discovered OAuth2 settings not used: %s", exc)
 
     def nextId(self) -> int:
         # What was found is shown here; the Server page only when the person wants it or
