@@ -229,3 +229,53 @@ def test_the_finding_page_judges_the_chosen_candidates_block(wizard) -> None:
         if offer is not None:
             assert offer.host == "id.example.test" and offer.smtp_host == "smtp.example.test"
             assert not offer.needs_confirmation  # the address's own organisation
+
+
+@pytest.mark.keychain
+def test_a_reopened_oauth2_profile_is_tested_with_the_kept_sign_in(
+    qtbot,
+    wizard,
+    provider,  # noqa: F811
+    dovecot,  # noqa: F811
+) -> None:
+    import asyncio
+    import concurrent.futures
+
+    from smtpwizard.core import credentials, profiles
+    from smtpwizard.core.settings import Account, ServerSettings
+    from tests.oauth.conftest import sign_in_with_browser
+
+    config = preset_of(provider)
+
+    async def sign_in_once() -> None:
+        tokens = await sign_in_with_browser(config, ALICE)
+        await oauth.save_sign_in(oauth.SignIn(ALICE, config, tokens))
+
+    credentials.set_backend(None)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # the Qt loop owns this thread
+        pool.submit(asyncio.run, sign_in_once()).result(60)
+    profiles.save_profile(
+        profiles.Profile(
+            "Alice by OAuth2",
+            ServerSettings(dovecot[0], dovecot[1], Security.STARTTLS, username=ALICE),
+            Account(ALICE, "Alice"),
+            profiles.CheckSummary.now(True),
+            profiles.SignInMethod(True, None, config.issuer, CLIENT_ID, config.scopes),
+        )
+    )
+    wizard.state.ca_file = provider.ca_file
+    email = wizard.page_of(PageId.EMAIL)
+    email.initializePage()  # lists the profile saved just now
+    qtbot.waitUntil(lambda: email.saved_box.isVisible(), timeout=5000)
+    try:
+        qtbot.mouseClick(email.reopen, Qt.MouseButton.LeftButton)
+        # Straight to the test with the kept sign-in: no password was asked or kept.
+        qtbot.waitUntil(lambda: wizard.currentId() != PageId.EMAIL, timeout=15000)
+        assert wizard.currentId() == PageId.TEST
+        assert wizard.state.oauth is not None and wizard.state.password == ""
+        _, result = wait_for_test(qtbot, wizard)
+        assert result.ok, result.diagnosis
+        assert "OAUTHBEARER" in next(s for s in result.steps if s.name.value == "auth").detail
+    finally:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, oauth.sign_out(ALICE, revoke=False)).result(30)

@@ -149,13 +149,22 @@ class EmailPage(WizardPageBase):
         self.name.setText(state.name)
         self._reopened = True
         self.reopen.setEnabled(False)
-        if profile.server.username:
+        state.oauth = None
+        if profile.oauth2 and profile.server.username:
+            # Signed in with OAuth2 last time: the kept sign-in, not a password (none is kept).
+            from ...core.oauth import load_sign_in
+
+            username = profile.server.username
+            self.password_loader.start(lambda _progress: load_sign_in(username))
+        elif profile.server.username:
             key = credential_key(profile.server)
             self.password_loader.start(lambda _progress: load_password(key))
         else:
             self._password_loaded(None)
 
     def _password_loaded(self, password: Any) -> None:
+        if password is not None and not isinstance(password, str):  # the kept OAuth2 sign-in
+            self.state.oauth, password = password, None
         self.state.password = password or ""
         self.password.setText(self.state.password)
         self.reopen.setEnabled(True)
@@ -187,6 +196,7 @@ class EmailPage(WizardPageBase):
         if address != state.email:
             state.settings = None
             state.last_result = None
+            state.oauth = None  # a reopened profile's sign-in is for its own address
         if not state.send_test_to or state.send_test_to == state.email:
             state.send_test_to = address  # the test message goes to you (as Sign-in proposes)
         state.email, state.name = address, name
@@ -204,7 +214,8 @@ class EmailPage(WizardPageBase):
     def nextId(self) -> int:
         if self._reopened:
             # Saved settings with their password from the keychain: straight to the test.
-            return int(PageId.TEST if self.state.password else PageId.SIGN_IN)
+            ready = self.state.password or self.state.oauth is not None
+            return int(PageId.TEST if ready else PageId.SIGN_IN)
         preset = self.state.preset
         if preset is not None and self.state.email and preset.applies_to(self.state.email):
             return int(PageId.SERVER)
