@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
@@ -174,3 +175,6 @@ class Account:
 class ResolverConfig:
     dns_server: tuple[str, int] | None = None  # (ip, port): resolve through this server
     overrides: dict[str, str] = field(default_factory=dict)  # host -> IP, like curl --resolve
+    # host -> addresses this same DNS server gave a moment ago (discovery's lookup of a guessed
+    # host, handed to the probe so it does not ask again); overrides still win.
+    known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

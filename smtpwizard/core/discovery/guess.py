@@ -48,6 +48,8 @@ async def guess_source(ctx: SourceContext) -> SourceOutcome:
                 trusted=False,
                 priority=SourceKind.GUESS.rank * 100 + len(candidates),
                 detail=f"Guessed: {host} is {why} and exists; the usual ports will be tried.",
+                # A pinned name's address is the pin, which the probe has its own way to know.
+                addresses=() if host in ctx.options.resolve else answer.records,
             )
         )
         reasons.append(f"{host} exists")

@@ -130,6 +130,9 @@ class Candidate:
     signs_in: bool = True
     # The document allows only "password-encrypted" sign-in (never the password itself).
     password_encrypted: bool = False
+    # The host's addresses as discovery's DNS gave them (a guess checks its name exists); the
+    # probe uses them when it asks the same DNS server, instead of asking again.
+    addresses: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def complete(self) -> bool:

@@ -5,6 +5,11 @@ has found something and every source ranked above it has finished (found nothing
 timed out): lower-ranked sources still running are then cancelled, never waited for. Nothing
 outlives discover(): on return, error or cancellation every task is cancelled and awaited and the
 HTTP client is closed, so no socket stays open.
+
+Before that decision, `on_candidates` hears the candidates known so far (in the final result's
+order and form) each time a source finds some, so the probe can start on them while better
+sources still run (core/probe/search.py). The candidates discover() returns always include every
+one handed out that way: a source that finished stays in the result.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ __all__ = ["discover"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[DiscoveryEvent], None]
+Partial = Callable[[tuple[Candidate, ...]], None]
 
 
 async def provider_table_source(ctx: SourceContext) -> SourceOutcome:
@@ -77,8 +83,12 @@ async def discover(
     *,
     options: DiscoveryOptions | None = None,
     progress: Progress | None = None,
+    on_candidates: Partial | None = None,
 ) -> DiscoveryResult:
-    """Find outgoing-server candidates for an address. Raises InputError for a bad address."""
+    """Find outgoing-server candidates for an address. Raises InputError for a bad address.
+
+    on_candidates: called with the candidates found so far whenever a source finds some
+    before the answer is decided (see the module docstring)."""
     options = options or DiscoveryOptions()
     # Only https: a plain-http ISPDB could be answered by anyone on the network, and its
     # answer would be taken as the trusted source it stands for.
@@ -125,7 +135,9 @@ async def discover(
         try:
             for kind in enabled:
                 tasks[loop.create_task(run(kind))] = kind
-            outcomes = await _collect(tasks, enabled, deadline=start + options.timeout, loop=loop)
+            outcomes = await _collect(
+                tasks, enabled, deadline=start + options.timeout, loop=loop, partial=on_candidates
+            )
         finally:
             await _cancel_all([*tasks, mx_lookup], ctx)
     best_found = min(
@@ -199,6 +211,7 @@ async def _collect(
     *,
     deadline: float,
     loop: asyncio.AbstractEventLoop,
+    partial: Partial | None = None,
 ) -> dict[SourceKind, SourceOutcome]:
     outcomes: dict[SourceKind, SourceOutcome] = {}
     pending: set[asyncio.Task[SourceOutcome]] = set(tasks)
@@ -209,8 +222,12 @@ async def _collect(
         done, pending = await asyncio.wait(
             pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
         )
+        found = False
         for task in done:
-            outcomes[tasks[task]] = task.result()
+            outcome = outcomes[tasks[task]] = task.result()
+            found = found or bool(outcome.candidates)
+        if found and partial is not None and not _decided(outcomes, enabled):
+            partial(_candidates(outcomes))
     return outcomes
 
 
@@ -239,9 +256,7 @@ def _result(
     reports: tuple[SourceReport, ...],
     elapsed: float,
 ) -> DiscoveryResult:
-    candidates = _dedupe(
-        sorted((c for o in outcomes.values() for c in o.candidates), key=lambda c: c.priority)
-    )
+    candidates = _candidates(outcomes)
     best = candidates[0] if candidates else None
     provider_info = _provider(outcomes, best)
     notes: list[str] = list(provider_info.notes) if provider_info else []
@@ -260,6 +275,14 @@ def _result(
         notes=tuple(notes),
         incoming=incoming,
         elapsed=elapsed,
+    )
+
+
+def _candidates(outcomes: dict[SourceKind, SourceOutcome]) -> tuple[Candidate, ...]:
+    return tuple(
+        _dedupe(
+            sorted((c for o in outcomes.values() for c in o.candidates), key=lambda c: c.priority)
+        )
     )
 
 

@@ -46,6 +46,9 @@ async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: fl
         return Resolution((ip,), f"{host} → {ip} (given with --resolve)")
     if is_ip(host):
         return Resolution((host,), f"{host} is an IP address")
+    if config.known.get(host):
+        addresses = tuple(config.known[host])
+        return Resolution(addresses, f"{host} → {', '.join(addresses)} (asked during discovery)")
     if config.dns_server is not None:
         addresses = await _resolve_with_server(host, config.dns_server, timeout)
         server = f"{config.dns_server[0]}:{config.dns_server[1]}"

@@ -6,8 +6,9 @@ discover-then-probe search that the wizard and `smtpwizard discover` share.
 """
 
 from .model import Attempt, PortReport, PortStatus, ProbeOptions, ProbeResult, Recommendation
-from .ports import ProbeRun, ProbeTarget, probe_candidates, probe_host, targets_for_candidates
+from .ports import ProbeRun, ProbeTarget
 from .search import FoundServer, ServerSearch, candidate_to_dict, find_server
+from .targets import probe_candidates, probe_host, targets_for_candidates
 
 __all__ = [
     "Attempt",

@@ -23,10 +23,15 @@ MIN_WAIT = 0.005
 class ConnectWatch:
     """Per target: since when its connect is pending; per host: the fastest connect seen."""
 
-    def __init__(self, hosts: Sequence[str]) -> None:
+    def __init__(self, hosts: Sequence[str] = ()) -> None:
         self._hosts = [host.casefold() for host in hosts]
         self._since: list[float | None] = [None] * len(self._hosts)
         self._rtt: dict[str, float] = {}
+
+    def add(self, host: str) -> None:
+        """One more target (its index is the next one)."""
+        self._hosts.append(host.casefold())
+        self._since.append(None)
 
     def on_progress(self, index: int, event: ProgressEvent) -> None:
         step = event.step

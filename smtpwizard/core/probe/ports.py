@@ -26,7 +26,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from .. import diagnosis as dx
 from ..check import CheckOptions, CheckResult, ProgressEvent, run_check
@@ -45,10 +44,7 @@ from .model import (
 from .outcome import finished_report, other_mode
 from .slots import ConversationSlots
 
-if TYPE_CHECKING:
-    from ..discovery.model import Candidate
-
-__all__ = ["ProbeRun", "ProbeTarget", "probe_candidates", "probe_host", "targets_for_candidates"]
+__all__ = ["PortProgress", "ProbeRun", "ProbeTarget"]
 
 log = logging.getLogger(__name__)
 PortProgress = Callable[[PortReport], None]
@@ -60,6 +56,13 @@ class ProbeTarget:
     port: int
     security: Security  # the mode to try first
     candidate: int | None = None  # index of the discovery candidate it stands for
+    # The host's addresses as discovery's DNS server gave them a moment ago, when the probe
+    # asks the same server (search.py): the check then does not ask again.
+    addresses: tuple[str, ...] = ()
+
+
+def _key(target: ProbeTarget) -> tuple[str, int, Security]:
+    return (target.host.casefold(), target.port, target.security)
 
 
 class ProbeRun:
@@ -78,27 +81,26 @@ class ProbeRun:
         *,
         host: str | None = None,
     ) -> None:
-        if not targets:
-            raise ValueError("nothing to probe")
-        for target in targets:
-            refuse_control_characters(target.host, "server name", "host")
-        self._targets = tuple(targets)
         self._options = options or ProbeOptions()
         self._progress = progress
         self._host = host
-        self._reports = [
-            PortReport(t.host, t.port, t.security, rank, candidate=t.candidate)
-            for rank, t in enumerate(self._targets)
-        ]
-        self._second_mode = [False] * len(self._targets)
-        self._started = [asyncio.Event() for _ in self._targets]
-        self._gave_up = [asyncio.Event() for _ in self._targets]
-        self._slots = ConversationSlots(self._options.concurrency)
-        self._connects = ConnectWatch([t.host for t in self._targets])
-        self._changed = asyncio.Event()
+        # Per target ever added (its id is its position here, in the order added):
+        self._targets: list[ProbeTarget] = []
+        self._reports: list[PortReport] = []
+        self._second_mode: list[bool] = []
+        self._started: list[asyncio.Event] = []
+        self._gave_up: list[asyncio.Event] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # The targets probed now, best first (ids); a target no longer listed is stopped.
+        self._order: list[int] = []
+        self._rank: dict[int, int] = {}
+        self._slots = ConversationSlots(self._options.concurrency)
+        self._connects = ConnectWatch()
+        self._changed = asyncio.Event()
+        self._running = False
         self._start = time.monotonic()
         self._deadline = self._start + self._options.timeout
+        self.retarget(targets)
 
     async def __aenter__(self) -> ProbeRun:
         self.start()
@@ -113,15 +115,78 @@ class ProbeRun:
         await self.aclose()
 
     def start(self) -> None:
-        if self._tasks:
+        if self._running:
             return
+        self._running = True
         self._start = time.monotonic()
         self._deadline = self._start + self._options.timeout
         # Created in ranking order, so equal events favour the best-ranked targets.
-        self._tasks = [
-            asyncio.create_task(self._probe(index), name=f"probe {t.host}:{t.port}")
-            for index, t in enumerate(self._targets)
-        ]
+        for index in self._order:
+            self._launch(index)
+
+    def retarget(self, targets: Sequence[ProbeTarget]) -> None:
+        """From now on probe these targets, in this order (best first).
+
+        A target already listed (same host, port and first mode) keeps its attempt and its
+        result, whatever its new rank; a new one starts at once if the run has started; one no
+        longer listed is stopped and left out of the results. Discovery's candidates arrive
+        source by source (search.py): the hosts known first are probed while better sources
+        still run, and the answer is decided on the final order. The overall deadline counts
+        from the latest retarget, as if the probe of these targets had started then.
+        """
+        if not targets:
+            raise ValueError("nothing to probe")
+        for target in targets:
+            refuse_control_characters(target.host, "server name", "host")
+        listed = {_key(self._targets[i]): i for i in self._order}
+        order: list[int] = []
+        for target in targets:
+            index = listed.pop(_key(target), None)
+            if index is None:
+                index = self._add(target)
+            else:
+                self._targets[index] = target
+            if index not in order:
+                order.append(index)
+        self._order = order
+        self._rank = {index: rank for rank, index in enumerate(order)}
+        for rank, index in enumerate(order):
+            target = self._targets[index]
+            self._reports[index] = replace(
+                self._reports[index], rank=rank, candidate=target.candidate
+            )
+        for index in listed.values():  # no longer listed: stop it
+            if index < len(self._tasks):
+                self._tasks[index].cancel()
+            self._started[index].set()
+            self._gave_up[index].set()
+        if self._running:
+            self._deadline = max(self._deadline, time.monotonic() + self._options.timeout)
+            for index in order:
+                self._launch(index)
+        self._changed.set()
+
+    def _add(self, target: ProbeTarget) -> int:
+        index = len(self._targets)
+        self._targets.append(target)
+        self._reports.append(
+            PortReport(target.host, target.port, target.security, index, candidate=target.candidate)
+        )
+        self._second_mode.append(False)
+        self._started.append(asyncio.Event())
+        self._gave_up.append(asyncio.Event())
+        self._connects.add(target.host)
+        return index
+
+    def _launch(self, index: int) -> None:
+        """Start the targets up to this one that have no task yet (in the order added)."""
+        while len(self._tasks) <= index:
+            i = len(self._tasks)
+            t = self._targets[i]
+            self._tasks.append(asyncio.create_task(self._probe(i), name=f"probe {t.host}:{t.port}"))
+
+    def _live(self) -> list[PortReport]:
+        return [self._reports[i] for i in self._order]
 
     async def decided(self) -> ProbeResult:
         """The answer as soon as it is certain (or at the overall deadline)."""
@@ -130,12 +195,12 @@ class ProbeRun:
 
     async def finished(self) -> ProbeResult:
         """The answer once every port has finished (or at the overall deadline)."""
-        await self._wait_until(lambda: all(r.finished for r in self._reports))
+        await self._wait_until(lambda: all(r.finished for r in self._live()))
         return self.snapshot()
 
     def snapshot(self) -> ProbeResult:
         return ProbeResult(
-            reports=tuple(self._reports),
+            reports=tuple(self._live()),
             recommended=self._recommendation(),
             decided=self._is_decided(),
             elapsed=time.monotonic() - self._start,
@@ -158,17 +223,19 @@ class ProbeRun:
         """Rank of a working report: its own, or after every preferred mode if in the other."""
         if report.security is report.preferred:
             return report.rank
-        return len(self._reports) + report.rank
+        return len(self._order) + report.rank
 
     def _best_possible(self, index: int) -> float:
         report = self._reports[index]
         if report.finished:
             return self._effective_rank(report) if report.working else math.inf
-        return len(self._reports) + index if self._second_mode[index] else index
+        rank = self._rank[index]
+        return len(self._order) + rank if self._second_mode[index] else rank
 
     def _is_decided(self) -> bool:
-        best = min((self._effective_rank(r) for r in self._reports if r.working), default=math.inf)
-        open_ones = [i for i, r in enumerate(self._reports) if not r.finished]
+        live = self._live()
+        best = min((self._effective_rank(r) for r in live if r.working), default=math.inf)
+        open_ones = [i for i in self._order if not self._reports[i].finished]
         if best == math.inf:
             return not open_ones  # "nothing works" is never presumed
         now = time.monotonic()
@@ -178,7 +245,7 @@ class ProbeRun:
         )
 
     def _recommendation(self) -> Recommendation | None:
-        working = [r for r in self._reports if r.working]
+        working = [r for r in self._live() if r.working]
         if not working:
             return None
         best = min(working, key=self._effective_rank)
@@ -193,7 +260,7 @@ class ProbeRun:
                 return
             now = time.monotonic()
             remaining = self._deadline - now
-            running = any(r.probing for r in self._reports if not r.finished)
+            running = any(r.probing for r in self._live() if not r.finished)
             if remaining <= -_GRACE or (remaining <= 0 and not running):
                 await self._expire()
                 return
@@ -208,7 +275,8 @@ class ProbeRun:
     async def _expire(self) -> None:
         """The overall deadline: stop what still runs and say it timed out."""
         await self.aclose()
-        for index, report in enumerate(self._reports):
+        for index in self._order:
+            report = self._reports[index]
             if not report.finished:
                 settings = ServerSettings(
                     report.host, report.port, report.security or report.preferred
@@ -243,7 +311,7 @@ class ProbeRun:
         """
         if index == 0:
             return
-        await self._started[index - 1].wait()
+        await self._started[index - 1].wait()  # the order added: a late target starts at once
         if self._options.stagger > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._options.stagger):
@@ -251,8 +319,9 @@ class ProbeRun:
 
     async def _probe(self, index: int) -> None:
         try:
-            await self._turn(index)
-            await self._attempts(index)
+            if index in self._rank:  # not one dropped by retarget before it started
+                await self._turn(index)
+                await self._attempts(index)
         finally:
             # Also on cancellation or the deadline, so later targets never wait for this one.
             self._started[index].set()
@@ -298,10 +367,13 @@ class ProbeRun:
     async def _attempt(self, index: int, security: Security, remaining: float) -> CheckResult:
         target = self._targets[index]
         settings = ServerSettings(host=target.host, port=target.port, security=security)
+        resolver = self._options.resolver
+        if target.addresses:
+            resolver = replace(resolver, known={**resolver.known, target.host: target.addresses})
         options = CheckOptions(
             timeout=min(self._options.probe_timeout, remaining),
             ca_file=self._options.ca_file,
-            resolver=self._options.resolver,
+            resolver=resolver,
             limits=self._options.limits,
             admission=lambda: self._conversation_slot(index),
         )
@@ -320,78 +392,3 @@ class ProbeRun:
 # own, because it says where it ran out of time (a silent resolver is "offline", a silent
 # port a timeout), which the probe's blanket "time limit reached" cannot.
 _GRACE = 0.25
-
-
-# -- entry points ----------------------------------------------------------------------------
-
-
-async def probe_host(
-    host: str,
-    *,
-    options: ProbeOptions | None = None,
-    progress: PortProgress | None = None,
-) -> ProbeResult:
-    """Probe options.ports of one host. Returns at the early decision unless options.wait_all.
-
-    Attempts still running at that point are stopped (their reports stay "pending"); use
-    ProbeRun directly to keep them running and keep receiving progress.
-    """
-    options = options or ProbeOptions()
-    targets = [ProbeTarget(host, port, security) for port, security in options.ports]
-    async with ProbeRun(targets, options, progress, host=host) as run:
-        return await (run.finished() if options.wait_all else run.decided())
-
-
-def targets_for_candidates(
-    candidates: Sequence[Candidate], options: ProbeOptions
-) -> list[ProbeTarget]:
-    """What to probe for discovery's candidates, best first.
-
-    First every candidate's stated port (trusted sources come first in discovery's order), then
-    the standard ports of every candidate host that were not stated, host by host.
-    """
-    targets: list[ProbeTarget] = []
-    seen: set[tuple[str, int]] = set()
-
-    def add(host: str, port: int, security: Security, index: int) -> None:
-        key = (host.casefold(), port)
-        if key not in seen:
-            seen.add(key)
-            targets.append(ProbeTarget(host, port, security, index))
-
-    for index, candidate in enumerate(candidates):
-        if candidate.port is not None:
-            security = candidate.security or _default_security(candidate.port, options)
-            add(candidate.host, candidate.port, security, index)
-    for index, candidate in enumerate(candidates):
-        for port, security in options.ports:
-            add(candidate.host, port, security, index)
-    return targets
-
-
-def _default_security(port: int, options: ProbeOptions) -> Security:
-    for known, security in options.ports:
-        if known == port:
-            return security
-    return Security.TLS if port == 465 else Security.STARTTLS
-
-
-async def probe_candidates(
-    candidates: Sequence[Candidate],
-    *,
-    options: ProbeOptions | None = None,
-    progress: PortProgress | None = None,
-) -> ProbeResult:
-    """Probe discovery's candidates; the recommendation carries the candidate it came from."""
-    options = options or ProbeOptions()
-    targets = targets_for_candidates(candidates, options)
-    async with ProbeRun(targets, options, progress) as run:
-        result = await (run.finished() if options.wait_all else run.decided())
-    return with_candidates(result, candidates)
-
-
-def with_candidates(result: ProbeResult, candidates: Sequence[Candidate]) -> ProbeResult:
-    best = result.recommended
-    if best is None or best.report.candidate is None:
-        return result
-    return replace(result, recommended=replace(best, candidate=candidates[best.report.candidate]))

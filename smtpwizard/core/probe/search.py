@@ -3,10 +3,33 @@
 Discovery decides which hosts (and, for trusted sources, which ports) are worth trying; the
 probe finds which of them really work, with a verified TLS certificate. The recommendation is
 the best verified option, with the source and trust of the candidate it came from.
+
+Discovery and probing overlap. Each time a source finds candidates while better-ranked sources
+still run, the probe starts on what is known so far (ProbeRun.retarget): a guessed host's ports
+are connected to while the ISPDB or autoconfig is still being asked. The decision rule is
+unchanged, and so is the recommendation, only sooner:
+
+- The answer is decided on discovery's final candidates, in their final order: the probe waits
+  for discovery's own decision (every source ranked above the best one that found something has
+  finished), then retargets to the final list and decides as before.
+- So a verified answer from a lower-ranked (lower-trust) source is never recommended while a
+  better-ranked source still runs: that source could name another server (or the same server
+  with more trust, which changes what the wizard asks the person). There is no exception for
+  hosts that "would agree": what a running source will say is not known until it says it.
+- When it answers with a server the probe has already tried (the same host, port and mode),
+  that attempt's result is used as it is, now under the better source's name: no second
+  attempt, no extra round trip. A different server goes ahead in the order and is probed
+  then; its result decides, as it would have before.
+- When it finds nothing or fails, the answer already verified is given at once.
+
+Candidates handed out early are always part of the final list (a finished source stays in the
+result), so the probe never has to forget a result; a target whose first mode changes with the
+final order is started again in that mode.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +39,12 @@ from ..discovery import Candidate, DiscoveryOptions, DiscoveryResult, SourceKind
 from ..discovery.model import DiscoveryEvent
 from ..settings import Security
 from .model import PortReport, ProbeOptions, ProbeResult
-from .ports import ProbeRun, probe_candidates, targets_for_candidates, with_candidates
+from .ports import ProbeRun
+from .targets import targets_for_candidates, with_candidates
 
 __all__ = ["UNTESTABLE", "FoundServer", "ServerSearch", "candidate_to_dict", "find_server"]
+
+log = logging.getLogger(__name__)
 
 # Probe failures that say nothing about the server: it could not be reached to be tested.
 UNTESTABLE = frozenset({"offline", "timeout", "network_unreachable"})
@@ -170,7 +196,33 @@ async def find_server(
     """
     began = time.monotonic()
     probe = probe or ProbeOptions()
-    found = await discover(email, options=discovery, progress=on_source)
+    discovery = discovery or DiscoveryOptions()
+    # The guess source's lookups are reused only when the probe would ask the same DNS server.
+    server = discovery.dns_server
+    same_dns = server is not None and server == probe.resolver.dns_server
+    run: ProbeRun | None = None
+
+    def early(candidates: tuple[Candidate, ...]) -> None:
+        """Better sources still run: start on the candidates known so far."""
+        nonlocal run
+        targets = targets_for_candidates(candidates, probe, with_addresses=same_dns)
+        try:
+            if run is None:
+                run = ProbeRun(targets, probe, on_port)
+                run.start()
+            else:
+                run.retarget(targets)
+        except Exception:  # e.g. a host name refused: the final step raises it as before
+            log.debug("early probe not started", exc_info=True)
+
+    try:
+        found = await discover(
+            email, options=discovery, progress=on_source, on_candidates=early if probing else None
+        )
+    except BaseException:
+        if run is not None:
+            await run.aclose()
+        raise
     if not found.candidates:
         return ServerSearch(found, None, None, time.monotonic() - began)
     if not probing:
@@ -179,21 +231,24 @@ async def find_server(
         security = best.security or _security_for(port, probe)
         unverified = _found(best, port, security, found.email, verified=False)
         return ServerSearch(found, None, unverified, time.monotonic() - began)
+    targets = targets_for_candidates(found.candidates, probe, with_addresses=same_dns)
     pending_run = None
-    if keep_running:
-        run = ProbeRun(targets_for_candidates(found.candidates, probe), probe, on_port)
-        run.start()
-        try:
-            probed = with_candidates(await run.decided(), found.candidates)
-        except BaseException:
-            await run.aclose()
-            raise
-        if probed.complete:
-            await run.aclose()
+    try:
+        if run is None:
+            run = ProbeRun(targets, probe, on_port)
         else:
-            pending_run = run
+            run.retarget(targets)
+        run.start()
+        probed = await (run.finished() if probe.wait_all else run.decided())
+        probed = with_candidates(probed, found.candidates)
+    except BaseException:
+        if run is not None:
+            await run.aclose()
+        raise
+    if keep_running and not probed.complete:
+        pending_run = run
     else:
-        probed = await probe_candidates(found.candidates, options=probe, progress=on_port)
+        await run.aclose()
     recommended = None
     if probed.recommended is not None and probed.recommended.candidate is not None:
         r = probed.recommended
