@@ -47,12 +47,24 @@ class _Problem:
     failed: bool = False
 
 
+Answer = dns.resolver.Answer | _Problem
+
+
 class Resolver:
     """One resolver per discovery: a given (IP, port) server or the system's configuration."""
 
-    def __init__(self, server: tuple[str, int] | None = None, timeout: float = 3.0) -> None:
+    def __init__(
+        self, server: tuple[str, int] | None = None, timeout: float = 3.0, *, shared: bool = False
+    ) -> None:
+        """shared=True: one question is asked once (a discovery's sources ask some of the same
+        names: the domain for autoconfig over https and http and for the guesses, the ISPDB
+        host twice); the answer, failure included, is shared. Then `await aclose()` at the end.
+        """
         self._timeout = timeout
         self._config_error = ""
+        self._asked: dict[tuple[str, str, str], asyncio.Task[Answer]] | None = (
+            {} if shared else None
+        )
         try:
             if server is None:
                 self._resolver = dns.asyncresolver.Resolver()
@@ -131,7 +143,25 @@ class Resolver:
         problems.sort(key=lambda p: p.failed)
         return DnsAnswer(reason=problems[0].reason, failed=problems[0].failed)
 
-    async def _query(self, name: str, rdtype: str, what: str) -> dns.resolver.Answer | _Problem:
+    async def aclose(self) -> None:
+        """Stop the shared questions still unanswered (nobody waits for them any more)."""
+        tasks = list((self._asked or {}).values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _query(self, name: str, rdtype: str, what: str) -> Answer:
+        if self._asked is None:
+            return await self._ask(name, rdtype, what)
+        key = (name, rdtype, what)
+        task = self._asked.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._ask(name, rdtype, what))
+            self._asked[key] = task
+        # shield: one source giving up must not cancel the question others wait for
+        return await asyncio.shield(task)
+
+    async def _ask(self, name: str, rdtype: str, what: str) -> Answer:
         if self._config_error:
             return _Problem(self._config_error, failed=True)
         try:

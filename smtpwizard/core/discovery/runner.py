@@ -113,7 +113,7 @@ async def discover(
     for kind in SourceKind:
         if kind not in enabled:
             emit(DiscoveryEvent(kind, "finished", SourceStatus.SKIPPED, _off_reason(kind)))
-    resolver = Resolver(options.dns_server, options.dns_timeout)
+    resolver = Resolver(options.dns_server, options.dns_timeout, shared=True)
     durations: dict[SourceKind, float] = {}
     tasks: dict[asyncio.Task[SourceOutcome], SourceKind] = {}
     async with WebFetcher(options, resolver) as fetcher:
@@ -140,6 +140,7 @@ async def discover(
             )
         finally:
             await _cancel_all([*tasks, mx_lookup], ctx)
+            await resolver.aclose()
     best_found = min(
         (k for k, o in outcomes.items() if o.status is SourceStatus.FOUND),
         key=lambda k: k.rank,
