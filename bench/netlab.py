@@ -4,7 +4,10 @@ Everything here runs in a separate process (serve_lab), so the servers' CPU time
 measured process's. Loopback has no latency, and `tc netem` is not available on these machines
 (nor could it be used on the shared loopback device), so latency is added in user space:
 
-- every DNS answer, NXDOMAIN included, comes one round trip late;
+- every DNS answer, NXDOMAIN included, comes one round trip late, however many questions are
+  in flight (an asyncio responder on its own thread: the tests' threaded DNS server starts a
+  thread per question, and twenty questions at once then queue for milliseconds behind each
+  other, which no real resolver does and which would tax whoever asks more);
 - a relay in front of each working SMTP server delays each direction by half a round trip, and
   the server sees the connection 1.5 round trips after the client connected (SYN, SYN-ACK, ACK).
   The client's own connect() completes at once: no user-space trick can hold back the kernel's
@@ -31,17 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LAB_IP = "127.0.12.2"  # where the lab servers listen
 PUBLIC_IP = "127.0.12.3"  # what the lab DNS gives out: the relays and the dead ports
 SERVER = "localhost"  # the lab certificates name localhost; the lab DNS points it at PUBLIC_IP
-
-
-class _EveryName(dict):  # type: ignore[type-arg]
-    """Zone.delays for the lab DNS server: every answer, NXDOMAIN included, one round trip late."""
-
-    def __init__(self, rtt: Any) -> None:
-        super().__init__()
-        self._rtt = rtt
-
-    def get(self, key: object, default: object = None) -> float | None:
-        return float(self._rtt.value) or None
 
 
 class Relays:
@@ -148,6 +140,59 @@ async def _write_from(
         writer.close()
 
 
+class FastDns(asyncio.DatagramProtocol):
+    """The lab's DNS over UDP: the zone's answer, sent one round trip after the question."""
+
+    def __init__(self, zone: Any, rtt: Any) -> None:
+        self._zone = zone
+        self._rtt = rtt
+        self._loop = asyncio.new_event_loop()
+        self._transport: asyncio.DatagramTransport | None = None
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        endpoint = self._loop.create_datagram_endpoint(lambda: self, local_addr=(LAB_IP, 0))
+        asyncio.run_coroutine_threadsafe(endpoint, self._loop).result(10)
+        assert self._transport is not None
+        self.address: tuple[str, int] = self._transport.get_extra_info("sockname")[:2]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]  # a datagram transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = _answer(self._zone, data)
+        assert self._transport is not None
+        delay = float(self._rtt.value)
+        if delay > 0:
+            self._loop.call_later(delay, self._transport.sendto, reply, addr)
+        else:
+            self._transport.sendto(reply, addr)
+
+
+def _answer(zone: Any, wire: bytes) -> bytes:
+    """What tests/discovery/servers.py's DnsServer answers (records, else NXDOMAIN)."""
+    import dns.flags
+    import dns.message
+    import dns.rcode
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.rrset
+
+    query = dns.message.from_wire(wire)
+    question = query.question[0]
+    name = question.name.to_text(omit_final_dot=True).lower()
+    rdtype = dns.rdatatype.to_text(question.rdtype)
+    response = dns.message.make_response(query)
+    response.flags |= dns.flags.AA
+    entry = zone.records.get(name)
+    if entry is None:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    elif rdtype in entry:
+        rrset = dns.rrset.from_text_list(
+            question.name, 60, dns.rdataclass.IN, rdtype, entry[rdtype]
+        )
+        response.answer.append(rrset)
+    return bytes(response.to_wire())
+
+
 def free_port(ip: str) -> int:
     with socket.socket() as sock:
         sock.bind((ip, 0))
@@ -161,7 +206,7 @@ def serve_lab(conn: Any, rtt: Any, layouts: dict[str, list[str]], mx_domain: str
     record pointing at SERVER, and SERVER the address PUBLIC_IP. Runs until told to stop.
     """
     sys.path.insert(0, str(ROOT))
-    from tests.discovery.servers import DnsServer, Zone
+    from tests.discovery.servers import Zone
     from tests.labkit import Lab
 
     with Lab() as lab:
@@ -181,18 +226,18 @@ def serve_lab(conn: Any, rtt: Any, layouts: dict[str, list[str]], mx_domain: str
                     endpoint = lab.start(kind, host=LAB_IP)
                     direct.setdefault(kind, endpoint.port)
                     ports[name].append(relays.relay((LAB_IP, endpoint.port)))
-        zone = Zone(delays=_EveryName(rtt))
+        zone = Zone()
         zone.add(mx_domain, "MX", f"10 {SERVER}.")
         zone.add(SERVER, "A", PUBLIC_IP)
-        with DnsServer(zone) as dns:
-            conn.send(
-                {
-                    "ports": ports,
-                    "direct": direct,
-                    "dns": dns.address,
-                    "ca_file": str(lab.ca_file),
-                    "username": lab.username,
-                    "password": lab.password,
-                }
-            )
-            conn.recv()  # until told to stop
+        dns = FastDns(zone, rtt)
+        conn.send(
+            {
+                "ports": ports,
+                "direct": direct,
+                "dns": dns.address,
+                "ca_file": str(lab.ca_file),
+                "username": lab.username,
+                "password": lab.password,
+            }
+        )
+        conn.recv()  # until told to stop
