@@ -25,10 +25,22 @@ def guess_hosts(domain: str, mx_host: str | None) -> list[str]:
 
 
 async def guess_source(ctx: SourceContext) -> SourceOutcome:
-    mx = await ctx.mx()
-    mx_host = next((record.host for record in mx.records if record.host), None)
-    hosts = guess_hosts(ctx.domain, mx_host)
-    answers = await asyncio.gather(*(_addresses(ctx, host) for host in hosts))
+    # The common names do not depend on the MX answer: asked at once, beside the MX question,
+    # so only the MX host's own lookup waits for it.
+    common = guess_hosts(ctx.domain, None)
+    asked = {host: asyncio.ensure_future(_addresses(ctx, host)) for host in common}
+    try:
+        mx = await ctx.mx()
+        mx_host = next((record.host for record in mx.records if record.host), None)
+        hosts = guess_hosts(ctx.domain, mx_host)
+        for host in hosts:
+            if host not in asked:
+                asked[host] = asyncio.ensure_future(_addresses(ctx, host))
+        answers = await asyncio.gather(*(asked[host] for host in hosts))
+    finally:
+        for task in asked.values():
+            task.cancel()
+        await asyncio.gather(*asked.values(), return_exceptions=True)
     candidates: list[Candidate] = []
     reasons: list[str] = []
     failed = False
