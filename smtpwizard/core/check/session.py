@@ -11,7 +11,6 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import aiosmtplib
@@ -74,8 +73,8 @@ class CheckSession:
         if self.progress is not None:
             # Snapshots: the receiver may keep events while the steps go on changing.
             event = ProgressEvent(
-                replace(step),
-                tuple(replace(s) for s in self.steps.values()),
+                step.snapshot(),
+                tuple(s.snapshot() for s in self.steps.values()),
                 time.monotonic() - self.start,
             )
             self.progress(event)
