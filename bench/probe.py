@@ -7,8 +7,12 @@ In one run, against a lab (real SMTP and DNS servers on loopback in a separate p
 simulated latency and firewalled ports: see bench/netlab.py), for each layout and round trip:
 
 - ours: `find_server("anna@guess.test")`, i.e. discovery plus probing as `smtpwizard discover`
-  does it, with production timeouts. guess.test has only an MX record, so every other source
-  must fail before the MX host may be guessed, and the probe must search the ports;
+  does it, with production timeouts, timed from the call to its return (its resolver, HTTP
+  client and tasks are made inside the timing). guess.test has only an MX record, so every
+  other source must fail before the guessed MX host may be recommended, and the probe must
+  search the ports. The probe starts on the guessed host while those sources still run, and
+  uses the guess source's own lookup of it (both ask the lab's DNS server, as with
+  `smtpwizard discover --dns-server`);
 - lean: a lean aiosmtplib check of the port that works, written here (one DNS query, connect,
   TLS, greeting, EHLO, STARTTLS, EHLO, QUIT), i.e. the time it takes when you know the answer;
   goal: ours at most 1.3x lean;

@@ -139,15 +139,18 @@ class ProbeRun:
         for target in targets:
             refuse_control_characters(target.host, "server name", "host")
         listed = {_key(self._targets[i]): i for i in self._order}
-        order: list[int] = []
+        chosen: dict[tuple[str, int, Security], int] = {}
         for target in targets:
-            index = listed.pop(_key(target), None)
+            key = _key(target)
+            if key in chosen:
+                continue  # listed twice: the better-ranked place counts
+            index = listed.pop(key, None)
             if index is None:
                 index = self._add(target)
             else:
                 self._targets[index] = target
-            if index not in order:
-                order.append(index)
+            chosen[key] = index
+        order = list(chosen.values())
         self._order = order
         self._rank = {index: rank for rank, index in enumerate(order)}
         for rank, index in enumerate(order):
