@@ -6,7 +6,6 @@ imports as little as possible.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -47,6 +46,8 @@ def load_app_state() -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
+        import json  # only when there is a file: the wizard reads it before its first paint
+
         data = json.loads(read_bytes_limited(path, MAX_FILE_BYTES).decode("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("state"), dict):
             raise ValueError("it does not hold an object called state")
@@ -61,6 +62,8 @@ def load_app_state() -> dict[str, Any]:
 def save_app_state(state: dict[str, Any]) -> Path:
     """Save JSON-compatible state atomically. Secret-looking values are refused (ValueError)."""
     refuse_secrets(state)
+    import json
+
     text = json.dumps({"version": APP_STATE_VERSION, "state": state}, indent=2, allow_nan=False)
     data = text.encode("utf-8")
     if len(data) > MAX_FILE_BYTES:

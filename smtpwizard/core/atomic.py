@@ -16,7 +16,6 @@ import re
 import stat
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = [
@@ -157,6 +156,8 @@ def read_bytes_limited(path: Path, max_bytes: int) -> bytes:
 
 def move_aside(path: Path, label: str = "corrupt") -> Path | None:
     """Rename `path` to "<name>.<label>-<UTC time>" (never overwriting); None if impossible."""
+    from datetime import UTC, datetime  # here: the wizard reads its state before its first paint
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for attempt in range(100):
         target = path.with_name(f"{path.name}.{label}-{stamp}{f'-{attempt}' if attempt else ''}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.check import StepStatus
 from ..core.diagnosis.catalogue import SECURITY_WORDS
 from ..core.settings import Security
 
@@ -35,6 +34,8 @@ def ports_words(ports: tuple[tuple[int, Security], ...]) -> str:
 
 
 def passed_steps(result: CheckResult) -> int:
+    from ..core.check import StepStatus
+
     return sum(step.status is StepStatus.OK for step in result.steps)
 
 

@@ -1,17 +1,15 @@
-"""Starting the wizard: the Qt application and its qasync event loop, created once, here."""
+"""Starting the wizard: the Qt application and its event loops (Qt's, then qasync on it), here."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from .errors import install_excepthook
@@ -21,13 +19,16 @@ from .theme import apply_base_style
 if TYPE_CHECKING:
     import asyncio
 
+    from PySide6.QtGui import QIcon
+
     from ..core.desk.batch_results import BatchResults
     from ..core.desk.preset import Preset
+    from .wizard import SetupWizard
 
-log = logging.getLogger(__name__)
 
-
-def make_app() -> QApplication:
+def make_app(*, icon: bool = True) -> QApplication:
+    """The application, made once. icon=False: the caller sets the window icon itself
+    (run_gui does it right after the first paint: loading the SVG icon costs several ms)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
@@ -36,13 +37,16 @@ def make_app() -> QApplication:
     app.setApplicationDisplayName("smtpwizard")
     app.setOrganizationName("smtpwizard")
     app.setDesktopFileName("smtpwizard")
-    app.setWindowIcon(app_icon())
+    if icon:
+        app.setWindowIcon(app_icon())
     apply_base_style(app)
     return app
 
 
 def app_icon() -> QIcon:
     from importlib.resources import files
+
+    from PySide6.QtGui import QIcon  # here: PySide makes the class (and its big enums) on import
 
     return QIcon(str(files("smtpwizard.resources").joinpath("smtpwizard.svg")))
 
@@ -87,73 +91,87 @@ def demo_environment(state: WizardState) -> Iterator[Any]:
 def run_gui(
     demo: bool = False,
     screenshots: Path | None = None,
-    on_first_paint: Callable[[], None] | None = None,
     preset: Preset | None = None,
     results: BatchResults | None = None,
 ) -> int:
-    """Open the wizard. The first page is painted before the event loop (qasync, asyncio) is
-    even imported: people see the window as early as possible."""
+    """Open the wizard. The first page is painted, and answers keys and clicks, on Qt's own
+    event loop before anything else is built or imported: the other pages follow in short
+    slices, the asyncio loop (qasync) when the first task needs it (ui/loop.py)."""
     if screenshots is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .wizard import SetupWizard
 
-    app = make_app()
+    app = make_app(icon=screenshots is not None)
     install_excepthook()
     state = WizardState(preset=preset)
     with contextlib.ExitStack() as stack:
         if demo:
             stack.enter_context(demo_environment(state))
         wizard = SetupWizard(state, later_pages_after_show=screenshots is None)
-        if screenshots is None:
-            watch = _PaintWatch(wizard) if on_first_paint is not None else None
-            wizard.show()
-            app.processEvents()
-            if watch is not None and on_first_paint is not None:
-                while not watch.seen:  # bench/startup.py: only a real paint counts
-                    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-                on_first_paint()
-            wizard.add_later_pages()
-        if results is not None:
-            from .results_window import show_results
-
-            stack.callback(show_results(wizard, results).close)
-        import asyncio
-
-        async def main() -> int:
-            loop = asyncio.get_running_loop()
-            loop.set_exception_handler(_route_to_excepthook)
-            if screenshots is not None:
-                from .screenshots import walk_and_capture
-
-                return await walk_and_capture(wizard, screenshots)
-            finished: asyncio.Future[int] = loop.create_future()
-
-            def on_finished(code: int) -> None:
-                if not finished.done():
-                    finished.set_result(int(code))
-
-            wizard.finished.connect(on_finished)
-            if not wizard.isVisible():
-                wizard.show()
-            code = await finished
-            return 0 if code in (0, 1) else 1
-
         try:
-            return run_on_qt_loop(app, main)
+            if screenshots is not None:
+                return _walk_for_screenshots(app, wizard, screenshots)
+            return _run_window(app, wizard, results, stack)
         finally:
             _dispose(wizard)
 
 
-def run_on_qt_loop(app: QApplication, main: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """asyncio.run on a qasync loop, except that the final clean-up has a deadline.
+def _run_window(
+    app: QApplication,
+    wizard: SetupWizard,
+    results: BatchResults | None,
+    stack: contextlib.ExitStack,
+) -> int:
+    """Show the wizard and run Qt's loop until it finishes (Finish, Cancel, Escape, closing)."""
+    from . import loop
+    from .wizard import after_first_paint
 
-    asyncio.run waits for every cancelled task without limit: one task that does not finish
-    its cancellation (a connection attempt the OS never answers) would keep the process alive
-    after the window closed. Here the tasks get CLEAN_UP_SECONDS, then the loop closes anyway.
-    """
+    on_demand = loop.LoopOnDemand(app, _route_to_excepthook)
+    codes: list[int] = []
+
+    def on_finished(code: int) -> None:
+        if not codes:
+            codes.append(int(code))
+            app.exit(0)
+
+    wizard.finished.connect(on_finished)
+    loop.install(on_demand)
+    try:
+        if app.windowIcon().isNull():
+            after_first_paint(wizard, lambda: app.setWindowIcon(app_icon()))
+        wizard.show()
+        wizard.add_later_pages_soon()
+        if results is not None:
+            from .results_window import show_results
+
+            stack.callback(show_results(wizard, results).close)
+        app.exec()
+    finally:
+        loop.install(None)
+        on_demand.close()
+    return 0 if codes and codes[0] in (0, 1) else 1
+
+
+def _walk_for_screenshots(app: QApplication, wizard: SetupWizard, folder: Path) -> int:
+    from .screenshots import walk_and_capture
+
+    async def main() -> int:
+        import asyncio
+
+        asyncio.get_running_loop().set_exception_handler(_route_to_excepthook)
+        return await walk_and_capture(wizard, folder)
+
+    return run_on_qt_loop(app, main)
+
+
+def run_on_qt_loop(app: QApplication, main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """asyncio.run on a qasync loop, except that the final clean-up has a deadline
+    (loop.finish_tasks: CLEAN_UP_SECONDS for the cancelled tasks, then the loop closes anyway)."""
     import asyncio
 
     import qasync
+
+    from .loop import finish_tasks
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -161,27 +179,11 @@ def run_on_qt_loop(app: QApplication, main: Callable[[], Coroutine[Any, Any, int
         return int(loop.run_until_complete(main()))
     finally:
         try:
-            _finish_tasks(loop)
+            finish_tasks(loop)
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             asyncio.set_event_loop(None)
             loop.close()
-
-
-CLEAN_UP_SECONDS = 3.0
-
-
-def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    import asyncio
-
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if not pending:
-        return
-    _done, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=CLEAN_UP_SECONDS))
-    for task in stuck:
-        log.warning("left behind at exit: %s", task.get_name())
 
 
 def _dispose(wizard: QObject) -> None:
@@ -191,20 +193,6 @@ def _dispose(wizard: QObject) -> None:
 
     wizard.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-class _PaintWatch(QObject):
-    """Notices the first paint event of a widget (for measuring start-up honestly)."""
-
-    def __init__(self, widget: QObject) -> None:
-        super().__init__(widget)
-        self.seen = False
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.seen = True
-        return False
 
 
 def _route_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..core.diagnosis import Diagnosis
-from ..core.discovery.providers import match_domain, match_smtp_host
 from .state import WizardState
+
+if TYPE_CHECKING:
+    from ..core.diagnosis import Diagnosis
+
+
+# The provider table is imported when a hint is asked for: importing it loads the whole
+# discovery package (httpx, dnspython), which the pages using these hints must not load when
+# they are built.
 
 
 def provider_hints(state: WizardState) -> tuple[str, tuple[str, ...]]:
     """(provider name, notes) from discovery when it ran, else from our table by domain/host."""
     if state.provider_notes:
         return state.provider_name, state.provider_notes
+    from ..core.discovery.providers import match_domain, match_smtp_host
+
     domain = state.email.rpartition("@")[2]
     provider = match_domain(domain) if domain else None
     if provider is None and state.settings is not None:
@@ -24,6 +33,8 @@ def provider_hints(state: WizardState) -> tuple[str, tuple[str, ...]]:
 
 
 def username_hint(state: WizardState) -> str:
+    from ..core.discovery.providers import match_domain, match_smtp_host
+
     domain = state.email.rpartition("@")[2]
     provider = match_domain(domain) if domain else None
     if provider is None and state.settings is not None:

@@ -40,6 +40,9 @@ class TaskRunner(QObject):
         """Cancel whatever runs, then run make(progress_callback) on the running event loop."""
         import asyncio  # here, not at import time: the first page paints before asyncio loads
 
+        from .loop import event_loop
+
+        loop = event_loop()  # in the wizard, the first task starts the asyncio loop
         self.cancel()
         ticket = object()
         self._ticket = ticket
@@ -50,7 +53,7 @@ class TaskRunner(QObject):
             if self._ticket is ticket:
                 self.progress.emit(event)
 
-        task = asyncio.ensure_future(make(report))
+        task = asyncio.ensure_future(make(report), loop=loop)
         self._task = task
         task.add_done_callback(self._done)
         self.running_changed.emit(True)

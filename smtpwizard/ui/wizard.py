@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QRect, QSize, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
@@ -17,6 +18,9 @@ from .tasks import TaskRunner
 
 DEFAULT_SIZE = QSize(760, 600)  # what a new window opens at (and the README shows)
 MINIMUM = QSize(640, 520)  # smaller only when the screen is
+
+
+LATER_PAGES = (PageId.FINDING, PageId.SERVER, PageId.SIGN_IN, PageId.TEST, PageId.DONE)
 
 
 class SetupWizard(QWizard):
@@ -59,27 +63,38 @@ class SetupWizard(QWizard):
             self.add_later_pages()
 
     def add_later_pages(self) -> None:
-        if PageId.DONE in self.pages:
-            return
-        from .pages.done_page import DonePage
-        from .pages.finding_page import FindingPage
-        from .pages.server_page import ServerPage
-        from .pages.signin_page import SignInPage
-        from .pages.test_page import TestPage
+        """Build every page not built yet, now."""
+        while self._add_next_page():
+            pass
 
-        later: dict[PageId, QWizardPage] = {
-            PageId.FINDING: FindingPage(),
-            PageId.SERVER: ServerPage(),
-            PageId.SIGN_IN: SignInPage(),
-            PageId.TEST: TestPage(),
-            PageId.DONE: DonePage(),
-        }
-        for page_id, page in later.items():
-            self.pages[page_id] = page
-            self.setPage(int(page_id), page)
-        from .desk import attach_to_test_page
+    def add_later_pages_soon(self) -> None:
+        """Once the window has painted, build the other pages one per pass of the event loop:
+        a key or click in between waits for one page at most (each takes a few milliseconds,
+        and none loads the engine: its work imports that when it starts). Next, or anything
+        that asks for a page, builds the rest at once (validateCurrentPage, page_of)."""
+        after_first_paint(self, self._add_pages_in_slices)
 
-        attach_to_test_page(later[PageId.TEST])
+    def _add_pages_in_slices(self) -> None:
+        if self._add_next_page():
+            QTimer.singleShot(0, self, self._add_pages_in_slices)
+
+    def _add_next_page(self) -> bool:
+        """Build the next page not built yet (importing only its own module); False once all are."""
+        for page_id in LATER_PAGES:
+            if page_id not in self.pages:
+                page = _make_page(page_id)
+                self.pages[page_id] = page
+                self.setPage(int(page_id), page)
+                if page_id == PageId.TEST:
+                    from .desk import attach_to_test_page
+
+                    attach_to_test_page(page)
+                return True
+        return False
+
+    def validateCurrentPage(self) -> bool:  # Next, Return and Finish ask this first
+        self.add_later_pages()
+        return super().validateCurrentPage()
 
     def _page_changed(self, page_id: int) -> None:
         manual = self.button(QWizard.WizardButton.CustomButton1)
@@ -106,6 +121,8 @@ class SetupWizard(QWizard):
             self.next()
 
     def page_of(self, page_id: PageId) -> QWidget:
+        if page_id not in self.pages:
+            self.add_later_pages()
         return self.pages[page_id]
 
     def runners(self) -> list[TaskRunner]:
@@ -153,6 +170,8 @@ class SetupWizard(QWizard):
         with contextlib.suppress(OSError, ValueError):
             geometry = load_app_state().get("window_geometry")
             if isinstance(geometry, str):
+                from PySide6.QtCore import QByteArray
+
                 self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
                 return
         self.resize(DEFAULT_SIZE)
@@ -162,3 +181,49 @@ class SetupWizard(QWizard):
             data = load_app_state()
             data["window_geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode()
             save_app_state(data)
+
+
+def _make_page(page_id: PageId) -> QWizardPage:
+    if page_id == PageId.FINDING:
+        from .pages.finding_page import FindingPage
+
+        return FindingPage()
+    if page_id == PageId.SERVER:
+        from .pages.server_page import ServerPage
+
+        return ServerPage()
+    if page_id == PageId.SIGN_IN:
+        from .pages.signin_page import SignInPage
+
+        return SignInPage()
+    if page_id == PageId.TEST:
+        from .pages.test_page import TestPage
+
+        return TestPage()
+    from .pages.done_page import DonePage
+
+    return DonePage()
+
+
+def after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` once, on the next pass of the event loop after the widget's first paint."""
+    _AfterFirstPaint(widget, then)
+
+
+class _AfterFirstPaint(QObject):
+    """Calls `then` once, on the next pass of the event loop after the widget's first paint."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        self.then()
+        self.deleteLater()

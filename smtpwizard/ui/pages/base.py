@@ -97,7 +97,11 @@ class WizardPageBase(QWizardPage):
         ]
         if not fields:
             return None
-        start = self.nextInFocusChain()
+        # From the scrolling body, not the page: the scroll area's own parts lie between the
+        # two in the chain and hold no field, and giving Python the viewport the first time
+        # costs PySide some 20 ms (before the first paint, on the first page).
+        content = getattr(self, "content", None)
+        start = content if isinstance(content, QWidget) else self.nextInFocusChain()
         widget: QWidget | None = start
         for _ in range(2000):  # the focus chain is a ring: walk it once
             if widget is None:

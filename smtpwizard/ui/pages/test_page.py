@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ...core.check import ProgressEvent, StepResult
 from ...core.diagnosis.catalogue import SECURITY_WORDS
 from ...core.settings import ServerSettings
 from ..after_test import (
@@ -150,7 +149,7 @@ class TestPage(WizardPageBase):
             self.start_test()
 
     def start_test(self) -> None:
-        from ...core.check import planned_steps, run_check
+        from ...core.check import StepResult, planned_steps, run_check
 
         self._first_test = False
         self._advance_after_saving = False
@@ -232,6 +231,8 @@ class TestPage(WizardPageBase):
         )
 
     def _progress(self, event: object) -> None:
+        from ...core.check import ProgressEvent
+
         if isinstance(event, ProgressEvent):
             self.steps.show_steps(event.steps)
         elif isinstance(event, tuple) and event[0] == "chosen":

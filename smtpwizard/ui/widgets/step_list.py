@@ -3,19 +3,24 @@ plain words, how long it took, a detail)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from ...core.check import StepResult, StepStatus
 from ...core.servertext import clean
 from ..theme import colours, plain_label
 
+if TYPE_CHECKING:
+    from ...core.check import StepResult
+
+# Keyed by StepStatus's values (a StrEnum): the page is built before the check's code is loaded.
 MARKS = {
-    StepStatus.PENDING: ("○", "muted", "waiting"),
-    StepStatus.RUNNING: ("◐", "warn", "in progress"),
-    StepStatus.OK: ("✓", "ok", "done"),
-    StepStatus.FAILED: ("✗", "fail", "failed"),
-    StepStatus.SKIPPED: ("–", "muted", "not reached"),
+    "pending": ("○", "muted", "waiting"),
+    "running": ("◐", "warn", "in progress"),
+    "ok": ("✓", "ok", "done"),
+    "failed": ("✗", "fail", "failed"),
+    "skipped": ("–", "muted", "not reached"),
 }
 
 
@@ -58,6 +63,8 @@ class StepList(QWidget):
 
     def mark_stopped(self) -> None:
         """After Stop: what was under way is stopped, not failed."""
+        from ...core.check import StepResult, StepStatus
+
         self.show_steps(
             [
                 StepResult(s.name, StepStatus.SKIPPED, s.duration, "stopped")
@@ -68,6 +75,8 @@ class StepList(QWidget):
         )
 
     def show_steps(self, steps: tuple[StepResult, ...] | list[StepResult]) -> None:
+        from ...core.check import StepStatus
+
         self._steps = tuple(steps)
         self.summary.setText(summary_words(self._steps))
         self.toggle.setVisible(bool(steps))
@@ -113,6 +122,8 @@ class StepList(QWidget):
 
 def summary_words(steps: tuple[StepResult, ...]) -> str:
     """The steps in one line: how far the test got, and where it stopped."""
+    from ...core.check import StepStatus
+
     if not steps:
         return ""
     total = len(steps)
