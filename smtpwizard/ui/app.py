@@ -123,7 +123,7 @@ def _run_window(
     stack: contextlib.ExitStack,
 ) -> int:
     """Show the wizard and run Qt's loop until it finishes (Finish, Cancel, Escape, closing)."""
-    from . import loop
+    from . import loop, warmup
     from .wizard import after_first_paint
 
     on_demand = loop.LoopOnDemand(app, _route_to_excepthook)
@@ -149,6 +149,7 @@ def _run_window(
     finally:
         loop.install(None)
         on_demand.close()
+        warmup.settle()  # a daemon thread still importing at interpreter exit can crash it
     return 0 if codes and codes[0] in (0, 1) else 1
 
 

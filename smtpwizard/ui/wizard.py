@@ -11,6 +11,7 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from ..core.app_state import load_app_state, save_app_state
+from . import warmup
 from .page_ids import PageId
 from .pages.email_page import EmailPage
 from .state import WizardState
@@ -54,13 +55,27 @@ class SetupWizard(QWizard):
         manual.setToolTip("Type the server name, port and encryption from your provider yourself")
         self.customButtonClicked.connect(self._custom_button)
         self.currentIdChanged.connect(self._page_changed)
-        self.pages: dict[PageId, QWizardPage] = {PageId.EMAIL: EmailPage()}
-        self.setPage(int(PageId.EMAIL), self.pages[PageId.EMAIL])
+        first = EmailPage()
+        self.pages: dict[PageId, QWizardPage] = {PageId.EMAIL: first}
+        self.setPage(int(PageId.EMAIL), first)
         self.setStartId(int(PageId.EMAIL))
         self.setMinimumSize(MINIMUM)
         self._restore_geometry()
+        self._typed = False
         if not later_pages_after_show:
             self.add_later_pages()
+            return
+        # The engine loads on a thread once the first page holds something (a key typed, an
+        # address filled in: ui/warmup.py), so that Next finds it ready without the window
+        # having carried it from the start.
+        first.email.textChanged.connect(self._typing_started)
+        first.name.textEdited.connect(self._typing_started)
+        first.password.edit.textEdited.connect(self._typing_started)
+
+    def _typing_started(self) -> None:
+        self._typed = True
+        if all(page_id in self.pages for page_id in LATER_PAGES):
+            warmup.start()
 
     def add_later_pages(self) -> None:
         """Build every page not built yet, now."""
@@ -77,6 +92,8 @@ class SetupWizard(QWizard):
     def _add_pages_in_slices(self) -> None:
         if self._add_next_page():
             QTimer.singleShot(0, self, self._add_pages_in_slices)
+        elif self._typed:
+            warmup.start()  # not while pages are built: their imports and its never overlap
 
     def _add_next_page(self) -> bool:
         """Build the next page not built yet (importing only its own module); False once all are."""
@@ -94,6 +111,7 @@ class SetupWizard(QWizard):
 
     def validateCurrentPage(self) -> bool:  # Next, Return and Finish ask this first
         self.add_later_pages()
+        warmup.settle()  # the pages import the engine themselves now: never both at once
         return super().validateCurrentPage()
 
     def _page_changed(self, page_id: int) -> None:

@@ -123,6 +123,9 @@ class EmailPage(WizardPageBase):
             self.saved_problem.show()
 
     def reopen_selected(self) -> None:
+        from .. import warmup
+
+        warmup.settle()  # it may be importing the engine: never two threads importing at once
         from ...core.credentials import credential_key, load_password
         from ...core.profiles import ProfileError, load_profile
 
