@@ -122,7 +122,7 @@ class SetupWizard(QWizard):
         page = self.currentPage()
         put_focus = getattr(page, "put_focus", None)
         if callable(put_focus):
-            QTimer.singleShot(0, put_focus)
+            QTimer.singleShot(0, page, put_focus)  # not once the page is gone
 
     def _custom_button(self, which: int) -> None:
         if which == QWizard.WizardButton.CustomButton1.value:
