@@ -1,6 +1,7 @@
 """Entry point: with no arguments the wizard opens; otherwise the command line runs.
 
-The event loop is chosen here and nowhere else: a qasync loop for the GUI, asyncio.run for the CLI.
+The event loop is chosen here and nowhere else: Qt's own for the GUI, with qasync started on it
+when the first task needs it (ui/loop.py); asyncio.run for the CLI.
 """
 
 from __future__ import annotations
