@@ -62,15 +62,20 @@ class SetupWizard(QWizard):
         self.setMinimumSize(MINIMUM)
         self._restore_geometry()
         self._typed = False
+        self._painted = not later_pages_after_show
         if not later_pages_after_show:
             self.add_later_pages()
             return
+        after_first_paint(self, self._first_paint_done)
         # The engine loads on a thread once the first page holds something (a key typed, an
         # address filled in: ui/warmup.py), so that Next finds it ready without the window
         # having carried it from the start.
         first.email.textChanged.connect(self._typing_started)
         first.name.textEdited.connect(self._typing_started)
         first.password.edit.textEdited.connect(self._typing_started)
+
+    def _first_paint_done(self) -> None:
+        self._painted = True
 
     def _typing_started(self) -> None:
         self._typed = True
@@ -91,7 +96,7 @@ class SetupWizard(QWizard):
 
     def _add_pages_in_slices(self) -> None:
         if self._add_next_page():
-            QTimer.singleShot(0, self, self._add_pages_in_slices)
+            _soon(self, self._add_pages_in_slices)
         elif self._typed:
             warmup.start()  # not while pages are built: their imports and its never overlap
 
@@ -121,8 +126,12 @@ class SetupWizard(QWizard):
             self.state.manual = False  # Next here is the short way again
         page = self.currentPage()
         put_focus = getattr(page, "put_focus", None)
-        if callable(put_focus):
+        if not callable(put_focus):
+            return
+        if self._painted:
             QTimer.singleShot(0, page, put_focus)  # not once the page is gone
+        else:
+            after_first_paint(self, put_focus)  # the first paint need not wait for it
 
     def _custom_button(self, which: int) -> None:
         if which == QWizard.WizardButton.CustomButton1.value:
@@ -224,8 +233,16 @@ def _make_page(page_id: PageId) -> QWizardPage:
 
 
 def after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
-    """Call `then` once, on the next pass of the event loop after the widget's first paint."""
+    """Call `then` once, soon after the widget's first paint (see _soon)."""
     _AfterFirstPaint(widget, then)
+
+
+def _soon(context: QObject, then: Callable[[], None]) -> None:
+    """Call `then` on a later pass of the event loop, after the keys and clicks already waiting:
+    a 1 ms timer is a real timer, which Qt handles after posted and window-system events (a 0 ms
+    single shot is itself a posted event, queued before input that arrives after it). Dropped
+    when `context` is deleted."""
+    QTimer.singleShot(1, context, then)
 
 
 class _AfterFirstPaint(QObject):
@@ -239,7 +256,7 @@ class _AfterFirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._fire)
+            _soon(self, self._fire)
         return False
 
     def _fire(self) -> None:

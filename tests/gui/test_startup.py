@@ -43,6 +43,7 @@ def step(wizard):
     if "idle" not in seen:
         seen["idle"] = loaded()
         seen["icon"] = not QApplication.windowIcon().isNull()
+        seen["focus"] = wizard.focusWidget() is wizard.page_of(PageId.EMAIL).name
         wizard.page_of(PageId.EMAIL).email.setText("anna@example.test")
         return
     warmup.settle()
@@ -78,6 +79,7 @@ def test_the_first_page_opens_without_the_engine_which_loads_once_it_is_typed_in
     assert seen["painted"] == [], "loaded before the first paint"
     assert seen["idle"] == [], "loaded while the window waits untouched"
     assert seen["icon"], "the window icon is set once the window is up"
+    assert seen["focus"], "the cursor waits in the first field (Your name)"
     engine = {"asyncio", "ssl", "httpx", "dns.resolver", "aiosmtplib"}
     engine |= {"smtpwizard.core.check", "smtpwizard.core.discovery", "smtpwizard.core.probe"}
     assert engine <= set(seen["typed"]), seen["typed"]
