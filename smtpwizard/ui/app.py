@@ -137,8 +137,9 @@ def _run_window(
     wizard.finished.connect(on_finished)
     loop.install(on_demand)
     try:
-        if app.windowIcon().isNull():
-            after_first_paint(wizard, lambda: app.setWindowIcon(app_icon()))
+        # Set (again, if make_app set it already) after the first paint: not app.windowIcon()
+        # to ask first, as that alone makes PySide build the QIcon class before the paint.
+        after_first_paint(wizard, lambda: app.setWindowIcon(app_icon()))
         wizard.show()
         wizard.add_later_pages_soon()
         if results is not None:
