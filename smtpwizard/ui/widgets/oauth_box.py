@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import InputError
-from ...core.oauth.client_ids import remember_client_id, remembered_client_ids
 from ..tasks import TaskRunner
 from ..theme import error_label, hint_label, wrap_label
 
@@ -295,3 +294,17 @@ async def _sign_in(
     except KeychainError:
         return sign_in, False
     return sign_in, True
+
+
+# core.oauth's own, imported when first called: importing core.oauth loads httpx and asyncio,
+# and the page holding this box is built while the first page waits for the person.
+def remembered_client_ids() -> dict[str, str]:
+    from ...core.oauth.client_ids import remembered_client_ids as remembered
+
+    return remembered()
+
+
+def remember_client_id(key: str, client_id: str) -> None:
+    from ...core.oauth.client_ids import remember_client_id as remember
+
+    remember(key, client_id)
