@@ -13,6 +13,7 @@ import pytest
 from smtpwizard.core import credentials, oauth
 
 from .dovecot import running_dovecot
+from .postfix import OAuthLab, running_oauth_lab
 from .provider import CLIENT_ID, INTROSPECTION_SECRET, Browser, RunningProvider, running_provider
 from .servers import Certs, make_certs, running_relay
 
@@ -108,3 +109,10 @@ async def sign_in_with_browser(
     finally:
         sign_in.cancel()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def oauth_lab(certs: Certs, provider: RunningProvider) -> Iterator[OAuthLab]:
+    """Postfix with Dovecot SASL (the oauth2 passdb) for this module's provider."""
+    with running_oauth_lab(certs, provider) as lab:
+        yield lab

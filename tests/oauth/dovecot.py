@@ -1,12 +1,18 @@
-"""A private Dovecot submission server (Debian's 2.3.19) that checks OAuth2 tokens for real.
+"""Dovecot's oauth2 passdb (Debian's 2.3.19) checking tokens for real, in two places: its own
+submission service (running_dovecot), and as the SASL server of a real Postfix
+(running_oauth_sasl, through tests/realservers' launcher; tests/oauth/postfix.py).
 
-Its oauth2 passdb asks the test's oidc-provider about each token through the standard
-introspection endpoint (RFC 7662, `introspection_mode = post`), requires the token to be
-active, to belong to the address signing in (`username_attribute = sub`) and to carry the
-SMTP.Send scope, exactly as the Dovecot documentation's "Open Authentication v2.0 database"
-page configures it (settings checked against src/auth/db-oauth2.c of 2.3). It offers XOAUTH2
-and OAUTHBEARER after STARTTLS only. Accepted mail is relayed to an aiosmtpd sink (Dovecot's
-submission service needs a relay); nothing is delivered anywhere.
+Two ways to check a token, both from Dovecot's "Open Authentication v2.0 database" page and
+checked against src/auth/db-oauth2.c and src/lib-oauth2/oauth2-jwt.c of the 2.3.19.1 tag:
+- Introspection (RFC 7662, `introspection_mode = post`): the provider is asked about each
+  token; it must be active (`active_attribute = active`), belong to the address signing in
+  (`username_attribute = sub`) and carry the SMTP.Send scope.
+- Local validation of JWT access tokens (`introspection_mode = local`): the signature is checked
+  with the provider's public key from `local_validation_key_dict` (a file per key,
+  <azp or "default">/<alg>/<kid>), the issuer against `issuers`, exp/nbf/iat against the clock.
+  2.3.19 does not look at `aud` (2.3.21 compares it with `client_id`), so the audience is
+  checked the way 2.3.19 can: `active_attribute = aud` with `active_value` the mail server's
+  resource. That is the check tests/oauth/test_oauth_postfix_audience.py needs.
 
 Started in the foreground (`dovecot -F -c FILE`) so the test owns the process. Dovecot's
 failed-login penalty is per client IP in this process's anvil: tests that fail on purpose get
@@ -18,16 +24,15 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from .provider import stop
+from ..realservers.dovecot import running_sasl, start_dovecot
+from ..realservers.procs import listening
 
 ADDRESS = "127.0.14.2"
-STARTUP_DEADLINE = 15.0
 
 _CONF = """\
 base_dir = {root}/run
@@ -49,11 +54,7 @@ submission_relay_host = {relay_host}
 submission_relay_port = {relay_port}
 submission_relay_trusted = no
 submission_relay_ssl = no
-passdb {{
-  driver = oauth2
-  mechanisms = {mechanisms}
-  args = {shared}/oauth2.conf
-}}
+{passdb}
 userdb {{
   driver = static
   args = uid=nobody gid=nogroup home=/nonexistent
@@ -69,7 +70,14 @@ service anvil {{
 }}
 """
 
-_OAUTH2 = """\
+_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = {mechanisms}
+  args = {args}
+}}"""
+
+_INTROSPECTION = """\
 introspection_mode = post
 introspection_url = {introspection_url}
 username_attribute = sub
@@ -79,6 +87,42 @@ scope = SMTP.Send
 tls_ca_cert_file = {ca}
 """
 
+_LOCAL = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={keys}/
+issuers = {issuer}
+username_attribute = sub
+scope = SMTP.Send
+"""
+# The audience check (2.3.19 has no setting of its own for it, see above).
+_AUDIENCE = """\
+active_attribute = aud
+active_value = {audience}
+"""
+
+
+@dataclass(frozen=True)
+class Introspection:
+    """Ask the provider about every token (its introspection URL with Dovecot's credentials)."""
+
+    url: str
+    ca_file: str
+
+
+@dataclass(frozen=True)
+class LocalJwt:
+    """Check JWT access tokens here: the provider's signing key, its issuer, and the audience
+    (None: no audience check, as Dovecot 2.3.19 does by itself)."""
+
+    issuer: str
+    public_key_pem: str
+    kid: str
+    alg: str = "RS256"
+    audience: str | None = None
+
+
+Validation = Introspection | LocalJwt
+
 
 def free_port(address: str) -> int:
     with socket.socket() as sock:
@@ -87,10 +131,42 @@ def free_port(address: str) -> int:
         return port
 
 
-def _listening(address: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((address, port)) == 0
+def _passdb(directory: Path, validation: Validation, mechanisms: str) -> str:
+    """Writes the oauth2 settings (and the CA or key they name) into `directory`, which
+    Dovecot's unprivileged auth process must be able to read; returns the passdb block."""
+    if isinstance(validation, Introspection):
+        shutil.copy(validation.ca_file, directory / "ca.pem")
+        (directory / "ca.pem").chmod(0o644)
+        text = _INTROSPECTION.format(introspection_url=validation.url, ca=directory / "ca.pem")
+    else:
+        key = directory / "keys" / "default" / validation.alg / validation.kid
+        key.parent.mkdir(parents=True, exist_ok=True)
+        for part in (directory / "keys", key.parent.parent, key.parent):
+            part.chmod(0o755)
+        key.write_text(validation.public_key_pem)
+        key.chmod(0o644)
+        text = _LOCAL.format(keys=directory / "keys", issuer=validation.issuer)
+        if validation.audience is not None:
+            text += _AUDIENCE.format(audience=validation.audience)
+    (directory / "oauth2.conf").write_text(text)
+    (directory / "oauth2.conf").chmod(0o644)
+    return _PASSDB.format(mechanisms=mechanisms, args=directory / "oauth2.conf")
+
+
+@contextlib.contextmanager
+def running_oauth_sasl(
+    workdir: Path,
+    socket_path: Path,
+    validation: Validation,
+    mechanisms: str = "xoauth2 oauthbearer",
+) -> Iterator[Path]:
+    """Dovecot's auth service with the oauth2 passdb, answering Postfix on `socket_path`
+    (`workdir` must be readable by Dovecot's unprivileged users); yields its log file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    workdir.chmod(0o755)
+    passdb = _passdb(workdir, validation, mechanisms)
+    with running_sasl(workdir, socket_path, passdb, mechanisms=mechanisms) as log:
+        yield log
 
 
 @contextlib.contextmanager
@@ -104,21 +180,16 @@ def running_dovecot(
     relay: tuple[str, int],
     mechanisms: str = "xoauth2 oauthbearer",
 ) -> Iterator[tuple[str, int, Path]]:
-    """Yields (address, port, log file)."""
+    """Dovecot's submission service on ADDRESS; yields (address, port, log file)."""
     root.mkdir(parents=True, exist_ok=True)
     # Dovecot's auth process reads the CA and its settings as its own unprivileged user, and
-    # pytest's temporary directories are private to root: these two live in a directory of
+    # pytest's temporary directories are private to root: these live in a directory of
     # their own that it can reach (removed afterwards).
     shared = Path(tempfile.mkdtemp(prefix="smtpwizard-dovecot-"))
     shared.chmod(0o755)
-    shutil.copy(ca_file, shared / "ca.pem")
-    (shared / "oauth2.conf").write_text(
-        _OAUTH2.format(introspection_url=introspection_url, ca=shared / "ca.pem")
-    )
+    passdb = _passdb(shared, Introspection(introspection_url, ca_file), mechanisms)
     (shared / "mail").mkdir(mode=0o1777)
     (shared / "mail").chmod(0o1777)
-    for name in ("ca.pem", "oauth2.conf"):
-        (shared / name).chmod(0o644)
     port = free_port(ADDRESS)
     conf = root / "dovecot.conf"
     conf.write_text(
@@ -132,23 +203,11 @@ def running_dovecot(
             address=ADDRESS,
             port=port,
             mechanisms=mechanisms,
+            passdb=passdb,
         )
     )
-    proc = subprocess.Popen(
-        ["dovecot", "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    log = root / "dovecot.log"
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE
-        while not _listening(ADDRESS, port):
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                text = log.read_text(errors="replace") if log.exists() else ""
-                raise RuntimeError(f"dovecot exited: {err}{text[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"dovecot did not listen within {STARTUP_DEADLINE} s")
-            time.sleep(0.02)  # polling for the daemon's listener, not synchronising on time
-        yield ADDRESS, port, log
+        with start_dovecot(conf, root / "dovecot.log", lambda: listening(ADDRESS, port)) as log:
+            yield ADDRESS, port, log
     finally:
-        stop(proc)
         shutil.rmtree(shared, ignore_errors=True)

@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..realservers.procs import stop
+
 NODE_DIR = Path(__file__).parent / "node"
 HOST = "127.0.14.1"
 CLIENT_ID = "smtpwizard-test-app"
@@ -30,10 +32,18 @@ STARTUP_DEADLINE = 20.0
 _MAX_HOPS = 20
 
 
+# Resource servers whose access tokens are JWTs (tests/oauth/node/provider.mjs): the mail server,
+# and another API of the same provider.
+MAIL_RESOURCE = "https://smtp.example.test/"
+OTHER_RESOURCE = "https://api.example.test/"
+
+
 @dataclass(frozen=True)
 class RunningProvider:
     issuer: str
     ca_file: str
+    public_key: str = ""  # the PEM of the key its JWT access tokens are signed with
+    kid: str = ""
 
     @property
     def introspection_url(self) -> str:
@@ -90,19 +100,12 @@ def running_provider(
             proc.kill()
             _, err = proc.communicate(timeout=10)
             raise RuntimeError(f"oidc-provider did not start: {err.decode(errors='replace')}")
-        yield RunningProvider(json.loads(line)["issuer"], ca_file)
+        ready_line = json.loads(line)
+        yield RunningProvider(
+            ready_line["issuer"], ca_file, ready_line["public_key"], ready_line["kid"]
+        )
     finally:
         stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if it lingers: the process is ours, started by the test."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 class _FormReader(HTMLParser):

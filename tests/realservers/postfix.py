@@ -153,6 +153,7 @@ class PostfixLab:
     sender_logins: dict[str, str]
     myhostname: str = "mail.example.test"
     extra_main: dict[str, str] = field(default_factory=dict)
+    extra_master: str = ""  # more master.cf lines (a delivery agent)
 
     @property
     def conf(self) -> Path:
@@ -186,9 +187,12 @@ class PostfixLab:
             cert=self.cert.cert,
             key=self.cert.key,
         )
+        # An extra setting replaces the base one (Postfix would warn "overriding earlier entry").
+        kept = [ln for ln in main.splitlines() if ln.split(" = ", 1)[0] not in self.extra_main]
+        main = "".join(f"{ln}\n" for ln in kept)
         main += "".join(f"{k} = {v}\n" for k, v in self.extra_main.items())
         (self.conf / "main.cf").write_text(main)
-        master = _MASTER_BASE + "".join(s.line() for s in self.services)
+        master = _MASTER_BASE + self.extra_master + "".join(s.line() for s in self.services)
         (self.conf / "master.cf").write_text(master)
         logins = "".join(f"{addr} {login}\n" for addr, login in self.sender_logins.items())
         (self.conf / "sender_logins").write_text(logins)

@@ -48,7 +48,9 @@ def _stop_dead_run(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def claimed_root(net: str) -> Iterator[Path]:
+def claimed_root(net: str, *, exclusive: bool = True) -> Iterator[Path]:
+    """A fresh directory for this run, after cleaning up dead runs of `net`. Not `exclusive`:
+    live runs may share the name (their servers use ephemeral ports) and are left alone."""
     base = Path(tempfile.gettempdir())
     for old in sorted(base.glob(f"{_PREFIX}{net}-*")):
         lock_path = old / "run.lock"
@@ -58,6 +60,8 @@ def claimed_root(net: str) -> Iterator[Path]:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                if not exclusive:
+                    continue
                 raise RuntimeError(
                     f"another test run is using {net}.x right now ({old}); wait for it, or "
                     "give this one its own range with SMTPWIZARD_REALSERVERS_NET=127.0.N"

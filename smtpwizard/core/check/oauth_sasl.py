@@ -6,8 +6,15 @@ failure the server sends a 334 challenge carrying a JSON error ({"status": "inva
 "scope": ...} for OAUTHBEARER, {"status": "401", ...} for XOAUTH2); the client answers with a
 dummy response (\\x01 for OAUTHBEARER, RFC 7628 section 3.2.3; an empty line for XOAUTH2) and
 the server then gives the final reply. Formats as in RFC 7628 section 3.1 and Google's "OAuth
-2.0 Mechanism" page; Dovecot's src/auth/mech-oauth2.c (2.3.19) is the server tested against.
-The token is registered with the transcript as a secret, and every AUTH line is redacted.
+2.0 Mechanism" page; Dovecot's src/auth/mech-oauth2.c (2.3.19) is the server tested against,
+alone and behind Postfix.
+
+A long token does not go in the AUTH command: RFC 4954 section 4 forbids an initial response
+that makes the command longer than SMTP's 512-octet command line (RFC 5321 4.5.3.1.4), and
+Postfix cuts AUTH lines at line_length_limit (2048, src/smtpd/smtpd_chat.c) so a large
+organisation's token never arrives whole. It follows the server's empty 334 instead, as
+Microsoft documents for Exchange Online. The token is registered with the transcript as a
+secret, and every AUTH line and answer to a 334 is redacted.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from ..servertext import printable
 from .failures import StepFailure
 from .session import CheckSession
 from .steps import StepName
+from .token_claims import audience_mismatch
 
 __all__ = ["OAUTH_MECHANISMS", "authenticate_with_token", "sasl_initial_response"]
 
 OAUTH_MECHANISMS = ("OAUTHBEARER", "XOAUTH2")
 _CONTINUE = 334
 _SUCCESS = 235
+_MAX_COMMAND_LINE = 512  # octets with CRLF (RFC 5321 4.5.3.1.4)
 
 
 def sasl_initial_response(mechanism: str, username: str, token: str, host: str, port: int) -> str:
@@ -82,9 +91,13 @@ async def authenticate_with_token(run: CheckSession, token: str) -> str:
     )
     run.transcript.add_secret(initial)
     limit = run.limit(run.limits.auth)
-    response = await smtp.execute_command(
-        b"AUTH", mechanism.encode("ascii"), initial.encode("ascii"), timeout=limit
-    )
+    command = (b"AUTH", mechanism.encode("ascii"))
+    if len(b" ".join(command)) + 1 + len(initial) + 2 <= _MAX_COMMAND_LINE:
+        response = await smtp.execute_command(*command, initial.encode("ascii"), timeout=limit)
+    else:
+        response = await smtp.execute_command(*command, timeout=limit)
+        if response.code == _CONTINUE:  # the empty challenge: now the initial response
+            response = await smtp.execute_command(initial.encode("ascii"), timeout=limit)
     detail: dict[str, str] = {}
     if response.code == _CONTINUE:
         detail = _challenge_error(response.message)
@@ -93,12 +106,17 @@ async def authenticate_with_token(run: CheckSession, token: str) -> str:
     if response.code == _SUCCESS:
         return f"signed in as {username} with {mechanism} (OAuth2), encrypted"
     raise StepFailure(
-        StepName.AUTH, _refusal(run, mechanism, response.code, response.message, detail)
+        StepName.AUTH, _refusal(run, mechanism, response.code, response.message, detail, token)
     )
 
 
 def _refusal(
-    run: CheckSession, mechanism: str, code: int, message: str, detail: dict[str, str]
+    run: CheckSession,
+    mechanism: str,
+    code: int,
+    message: str,
+    detail: dict[str, str],
+    token: str,
 ) -> Diagnosis:
     text = message.lower()
     reply = f"{code} {message}"
@@ -119,4 +137,7 @@ def _refusal(
         return dx.make("auth_mechanism_unsupported", run.context, mechanisms=mechanism, **common)
     if 400 <= code < 500:
         return dx.make("server_busy", run.context, **common)
+    audience = audience_mismatch(token, run.settings.host)
+    if audience is not None:
+        return dx.make("oauth_wrong_audience", run.context, audience=audience, **common)
     return dx.make("oauth_token_rejected", run.context, **common)

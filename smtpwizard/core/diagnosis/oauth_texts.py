@@ -74,6 +74,17 @@ OAUTH_TEXTS: dict[str, tuple[str, str, str]] = {
         "Sign in again with the same address as the username. If it keeps failing, check that "
         "the app asks for the mail-sending permission.",
     ),
+    "oauth_wrong_audience": (
+        "The sign-in token is meant for another service",
+        '{host} refused the token for {username} ("{reply}"). The token says it was issued for '
+        '"{audience}", which is not this mail server: an identity provider gives each service '
+        "its own tokens (a Microsoft Graph token, for instance, does not work for Exchange "
+        "Online's SMTP).",
+        "Sign in again asking for the mail server's permission: for Microsoft 365 that is "
+        "https://outlook.office.com/SMTP.Send (Office 365 Exchange Online), not Graph's "
+        "Mail.Send; elsewhere, the mail server's own resource or audience. If you registered "
+        "the app yourself, add that API permission to it.",
+    ),
     "oauth_provider_error": (
         "The sign-in with {provider} did not work",
         "{provider} answered the sign-in with an error we do not know ({reply}).",

@@ -4,14 +4,26 @@
 // tokens are for one resource server, the mail server, whose scope is SMTP.Send, and that
 // server (Dovecot) checks them through the standard introspection endpoint (RFC 7662).
 //
+// Two more resource servers (RFC 8707 resource indicators, asked for with `resource=`) get JWT
+// access tokens (RFC 9068) signed with this run's own RSA key, as Microsoft's are: the mail
+// server https://smtp.example.test/ that Dovecot checks locally, and another API of the same
+// provider, https://api.example.test/ (Microsoft Graph next to Exchange Online), whose tokens
+// are alike in all but their audience. A login name starting "many-groups" gets 100 group
+// claims, as a large organisation's tokens do: a token longer than an SMTP command line.
+//
 // Settings come as one JSON argument: host, cert and key files, the access token lifetime.
-// Prints {"issuer": ...} on stdout once listening on an ephemeral port.
+// Prints {"issuer", "public_key" (PEM), "kid"} on stdout once listening on an ephemeral port.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import Provider from 'oidc-provider';
 
 const opts = JSON.parse(process.argv[2]);
 export const SMTP_RESOURCE = 'urn:smtpwizard:test:smtp';
+const JWT_RESOURCES = ['https://smtp.example.test/', 'https://api.example.test/'];
+const KID = 'smtpwizard-test-key';
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256' };
 
 const server = https.createServer({
   cert: fs.readFileSync(opts.cert),
@@ -45,6 +57,7 @@ server.listen(0, opts.host, () => {
         redirect_uris: [],
       },
     ],
+    jwks: { keys: [signingKey] },
     pkce: { required: () => true },
     scopes: ['openid', 'offline_access', 'email', 'SMTP.Send', 'Other.Read'],
     claims: { openid: ['sub'], email: ['email'] },
@@ -62,6 +75,15 @@ server.listen(0, opts.host, () => {
         defaultResource: async () => SMTP_RESOURCE,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource) => {
+          if (JWT_RESOURCES.includes(resource)) {
+            return {
+              scope: 'SMTP.Send Other.Read',
+              audience: resource,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: opts.access_token_ttl,
+              jwt: { sign: { alg: 'RS256', kid: KID } },
+            };
+          }
           if (resource !== SMTP_RESOURCE) throw new Error('unknown resource');
           return {
             scope: 'SMTP.Send Other.Read',
@@ -72,6 +94,19 @@ server.listen(0, opts.host, () => {
         },
       },
     },
+    // Dovecot 2.3.19 takes only `"typ": "JWT"` (src/lib-oauth2/oauth2-jwt.c), which is what
+    // Microsoft's access tokens say; RFC 9068's "at+jwt" is oidc-provider's default.
+    formats: {
+      customizers: {
+        jwt: async (_ctx, _token, jwt) => {
+          jwt.header = { typ: 'JWT' };
+        },
+      },
+    },
+    extraTokenClaims: async (_ctx, token) =>
+      token.accountId?.startsWith('many-groups')
+        ? { groups: Array.from({ length: 100 }, (_, i) => crypto.createHash('md5').update(`g${i}`).digest('hex')) }
+        : undefined,
     // Refresh tokens whenever offline_access is granted, as Microsoft and Google do.
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
@@ -81,7 +116,8 @@ server.listen(0, opts.host, () => {
   });
   provider.proxy = false;
   server.on('request', provider.callback());
-  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+  const publicPem = publicKey.export({ format: 'pem', type: 'spki' });
+  process.stdout.write(`${JSON.stringify({ issuer, public_key: publicPem, kid: KID })}\n`);
 });
 
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
