@@ -34,7 +34,7 @@ _MAX_HOPS = 20
 
 # Resource servers whose access tokens are JWTs (tests/oauth/node/provider.mjs): the mail server,
 # and another API of the same provider.
-MAIL_RESOURCE = "https://smtp.example.test/"
+MAIL_RESOURCE = "https://mail.oauth.test/"
 OTHER_RESOURCE = "https://api.example.test/"
 
 

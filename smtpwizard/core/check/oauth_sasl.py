@@ -137,7 +137,7 @@ def _refusal(
         return dx.make("auth_mechanism_unsupported", run.context, mechanisms=mechanism, **common)
     if 400 <= code < 500:
         return dx.make("server_busy", run.context, **common)
-    audience = audience_mismatch(token, run.settings.host)
+    audience = audience_mismatch(token, run.settings.host, run.settings.username or "")
     if audience is not None:
         return dx.make("oauth_wrong_audience", run.context, audience=audience, **common)
     return dx.make("oauth_token_rejected", run.context, **common)

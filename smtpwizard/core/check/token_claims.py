@@ -48,13 +48,28 @@ def _site(name: str) -> str:
     return ".".join(labels[-2:])
 
 
-def audience_mismatch(token: str, host: str) -> str | None:
+# Where JWTs name the person: RFC 9068's sub, OpenID's email and preferred_username, and
+# Microsoft's upn and unique_name.
+_IDENTITY_CLAIMS = ("sub", "email", "preferred_username", "upn", "unique_name")
+
+
+def _names_another_address(claims: dict[str, object], username: str) -> bool:
+    addresses = {
+        str(claims[c]).casefold() for c in _IDENTITY_CLAIMS if "@" in str(claims.get(c, ""))
+    }
+    return bool(addresses) and username.casefold() not in addresses
+
+
+def audience_mismatch(token: str, host: str, username: str) -> str | None:
     """The token's audience when it is most likely not the mail server `host`, else None.
 
-    None when the token is not a JWT, has no audience, has expired (that explains a refusal
-    by itself), or names a known mail audience or a service of the host's own domain.
+    None when the token is not a JWT, has no audience, has expired or names another address
+    than `username` (either explains a refusal by itself), or names a known mail audience or
+    a service of the host's own domain.
     """
     claims = _claims(token)
+    if _names_another_address(claims, username):
+        return None
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     names = [str(a) for a in audiences if isinstance(a, str) and a]

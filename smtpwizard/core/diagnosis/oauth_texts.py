@@ -77,9 +77,9 @@ OAUTH_TEXTS: dict[str, tuple[str, str, str]] = {
     "oauth_wrong_audience": (
         "The sign-in token is meant for another service",
         '{host} refused the token for {username} ("{reply}"). The token says it was issued for '
-        '"{audience}", which is not this mail server: an identity provider gives each service '
-        "its own tokens (a Microsoft Graph token, for instance, does not work for Exchange "
-        "Online's SMTP).",
+        '"{audience}", which does not look like this mail server: an identity provider gives '
+        "each service its own tokens (a Microsoft Graph token, for instance, does not work "
+        "for Exchange Online's SMTP).",
         "Sign in again asking for the mail server's permission: for Microsoft 365 that is "
         "https://outlook.office.com/SMTP.Send (Office 365 Exchange Online), not Graph's "
         "Mail.Send; elsewhere, the mail server's own resource or audience. If you registered "

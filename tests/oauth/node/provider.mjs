@@ -6,7 +6,7 @@
 //
 // Two more resource servers (RFC 8707 resource indicators, asked for with `resource=`) get JWT
 // access tokens (RFC 9068) signed with this run's own RSA key, as Microsoft's are: the mail
-// server https://smtp.example.test/ that Dovecot checks locally, and another API of the same
+// server https://mail.oauth.test/ that Dovecot checks locally, and another API of the same
 // provider, https://api.example.test/ (Microsoft Graph next to Exchange Online), whose tokens
 // are alike in all but their audience. A login name starting "many-groups" gets 100 group
 // claims, as a large organisation's tokens do: a token longer than an SMTP command line.
@@ -20,7 +20,7 @@ import Provider from 'oidc-provider';
 
 const opts = JSON.parse(process.argv[2]);
 export const SMTP_RESOURCE = 'urn:smtpwizard:test:smtp';
-const JWT_RESOURCES = ['https://smtp.example.test/', 'https://api.example.test/'];
+const JWT_RESOURCES = ['https://mail.oauth.test/', 'https://api.example.test/'];
 const KID = 'smtpwizard-test-key';
 const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256' };
