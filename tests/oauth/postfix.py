@@ -40,7 +40,12 @@ from .servers import Certs
 
 ADDRESS = "127.0.14.10"
 NAME = "mail.oauth.test"
-USERS = ("alice@example.test", "erin@example.test", "many-groups.ivy@example.test")
+USERS = (
+    "alice@example.test",
+    "erin@example.test",
+    "gina@example.test",
+    "many-groups.ivy@example.test",
+)
 NOBODY = 65534  # Debian's nobody/nogroup: the Maildir's owner
 
 _FRESH = "auth-fresh"
