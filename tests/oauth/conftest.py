@@ -87,6 +87,15 @@ async def provider_config(
     )
 
 
+async def expired(provider: RunningProvider, token: str) -> None:
+    """Until the provider itself says the access token is no longer active."""
+    for _ in range(400):
+        if not (await asyncio.to_thread(provider.introspect, token))["active"]:
+            return
+        await asyncio.sleep(0.05)  # between questions to the provider
+    raise AssertionError("the access token never expired")
+
+
 async def sign_in_with_browser(
     config: oauth.OAuthConfig, login: str, *, allow: bool = True
 ) -> oauth.TokenSet:

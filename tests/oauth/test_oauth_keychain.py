@@ -15,7 +15,7 @@ from smtpwizard.core import oauth
 from smtpwizard.core.check import CheckOptions, run_check
 from smtpwizard.core.settings import Security, ServerSettings
 
-from .conftest import own_dovecot, provider_config, sign_in_with_browser
+from .conftest import expired, own_dovecot, provider_config, sign_in_with_browser
 from .provider import RunningProvider, running_provider
 from .servers import Certs
 
@@ -27,15 +27,6 @@ ALICE = "alice@example.test"
 def provider(certs: Certs) -> Iterator[RunningProvider]:
     with running_provider(certs.cert, certs.key, certs.ca, access_token_ttl=3) as running:
         yield running
-
-
-async def _expired(provider: RunningProvider, token: str) -> None:
-    """Until the provider itself says the token is no longer active."""
-    for _ in range(200):
-        if not (await asyncio.to_thread(provider.introspect, token))["active"]:
-            return
-        await asyncio.sleep(0.05)  # between questions to the provider
-    raise AssertionError("the access token never expired")
 
 
 async def test_expired_token_is_renewed_and_kept(
@@ -50,7 +41,7 @@ async def test_expired_token_is_renewed_and_kept(
     await oauth.save_sign_in(oauth.SignIn(ALICE, config, first))
     settings = ServerSettings(dovecot[0], dovecot[1], Security.STARTTLS, username=ALICE)
     options = CheckOptions(ca_file=certs.ca)
-    await _expired(provider, first.access_token)
+    await expired(provider, first.access_token)
     # Another Dovecot really refuses it (this one's failed-login penalty would delay the next).
     with own_dovecot(tmp_path / "other", certs, provider, relay) as other:
         stale = await run_check(

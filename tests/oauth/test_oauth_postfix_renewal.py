@@ -13,7 +13,7 @@ import pytest
 from smtpwizard.core import oauth
 from smtpwizard.core.check import run_check
 
-from .conftest import provider_config, run_cli, sign_in_with_browser
+from .conftest import expired, provider_config, run_cli, sign_in_with_browser
 from .postfix import OAuthLab
 from .provider import RunningProvider, running_provider
 from .servers import Certs
@@ -36,21 +36,12 @@ async def _signed_in(provider: RunningProvider, user: str) -> oauth.TokenSet:
     return tokens
 
 
-async def _expired(provider: RunningProvider, token: str) -> None:
-    """Until the provider itself says the token is no longer active."""
-    for _ in range(400):
-        if not (await asyncio.to_thread(provider.introspect, token))["active"]:
-            return
-        await asyncio.sleep(0.05)  # between questions to the provider
-    raise AssertionError("the access token never expired")
-
-
 async def test_an_expired_token_is_renewed_and_the_message_delivered(
     provider: RunningProvider, oauth_lab: OAuthLab
 ) -> None:
     first = await _signed_in(provider, GINA)
     try:
-        await _expired(provider, first.access_token)
+        await expired(provider, first.access_token)
         with oauth_lab.fresh("expired", oauth_lab.introspection()):
             stale = await run_check(
                 oauth_lab.settings("fresh", GINA),
@@ -81,7 +72,7 @@ async def test_a_revoked_refresh_token_asks_to_sign_in_again(
     try:
         assert tokens.refresh_token is not None
         await asyncio.to_thread(provider.revoke, tokens.refresh_token)
-        await _expired(provider, tokens.access_token)
+        await expired(provider, tokens.access_token)
 
         done = await asyncio.to_thread(
             run_cli, *oauth_lab.cli_args("submission", HANK), "--auth", "oauth2"
