@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -85,6 +85,15 @@ async def provider_config(
     return await oauth.discover_config(
         provider.issuer, client_id, scopes=scopes, ca_file=provider.ca_file
     )
+
+
+async def logged(read: Callable[[], str], text: str) -> None:
+    """Postfix and Dovecot write their logs on their own time: wait for the line."""
+    for _ in range(400):
+        if text in read():
+            return
+        await asyncio.sleep(0.05)  # between reads of the log file
+    raise AssertionError(f"{text!r} never appeared in the log:\n{read()[-3000:]}")
 
 
 async def expired(provider: RunningProvider, token: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from smtpwizard.core import oauth
 from smtpwizard.core.check import CheckResult, run_check
 
-from .conftest import provider_config, sign_in_with_browser
+from .conftest import logged, provider_config, sign_in_with_browser
 from .postfix import OAuthLab
 from .provider import RunningProvider
 from .test_oauth_cli import run_cli
@@ -28,16 +28,6 @@ async def _check(
 ) -> CheckResult:
     options = replace(lab.options(), send_to=send_to)
     return await run_check(lab.settings(listener, user), access_token=token, options=options)
-
-
-async def logged(read: object, text: str) -> None:
-    """Postfix and Dovecot write their logs on their own time: wait for the line."""
-    assert callable(read)
-    for _ in range(400):
-        if text in read():
-            return
-        await asyncio.sleep(0.05)  # between reads of the log file
-    raise AssertionError(f"{text!r} never appeared in the log:\n{read()[-3000:]}")
 
 
 def _auth_detail(result: CheckResult) -> str:

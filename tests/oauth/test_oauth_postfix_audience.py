@@ -16,10 +16,9 @@ import pytest
 from smtpwizard.core.check import CheckResult, run_check
 from smtpwizard.core.check.oauth_sasl import sasl_initial_response
 
-from .conftest import provider_config, sign_in_with_browser
+from .conftest import logged, provider_config, sign_in_with_browser
 from .postfix import ADDRESS, NAME, OAuthLab
 from .provider import MAIL_RESOURCE, OTHER_RESOURCE, RunningProvider
-from .test_oauth_postfix import logged
 
 pytestmark = pytest.mark.timeout(120)
 ALICE = "alice@example.test"

@@ -14,7 +14,7 @@ from smtpwizard.core import oauth
 from smtpwizard.core.check import CheckOptions, run_check
 from smtpwizard.core.settings import Security, ServerSettings
 
-from .conftest import provider_config, sign_in_with_browser
+from .conftest import logged, provider_config, sign_in_with_browser
 from .provider import Browser, RunningProvider
 from .servers import Certs, running_exchange
 
@@ -30,15 +30,6 @@ async def _check(server: tuple[str, int, Path], certs: Certs, token: str, user: 
     return await run_check(
         _settings(server, user), access_token=token, options=CheckOptions(ca_file=certs.ca)
     )
-
-
-async def _logged(log: Path, text: str) -> None:
-    """Dovecot's processes write their log lines on their own time: wait for the line."""
-    for _ in range(200):
-        if text in log.read_text(errors="replace"):
-            return
-        await asyncio.sleep(0.05)  # between reads of the log file
-    raise AssertionError(f"{text!r} never appeared in {log}")
 
 
 def _assert_token_hidden(lines: list[str], token: str, user: str) -> None:
@@ -65,7 +56,7 @@ async def test_browser_sign_in_then_oauthbearer_on_dovecot(
     assert "AUTH OAUTHBEARER <hidden" in "\n".join(result.transcript)
     _assert_token_hidden(result.transcript, tokens.access_token, ALICE)
     # Dovecot's own record: the sign-in was the token's owner's, with that mechanism.
-    await _logged(dovecot[2], "Login: user=<alice@example.test>, method=OAUTHBEARER")
+    await logged(dovecot[2].read_text, "Login: user=<alice@example.test>, method=OAUTHBEARER")
 
 
 @pytest.mark.parametrize("dovecot", ["xoauth2"], indirect=True)
@@ -81,7 +72,7 @@ async def test_xoauth2_when_the_server_offers_only_that(
     assert result.server.auth_mechanisms == ["XOAUTH2"]
     assert "XOAUTH2" in next(s for s in result.steps if s.name.value == "auth").detail
     _assert_token_hidden(result.transcript, tokens.access_token, ALICE)
-    await _logged(dovecot[2], "Login: user=<alice@example.test>, method=XOAUTH2")
+    await logged(dovecot[2].read_text, "Login: user=<alice@example.test>, method=XOAUTH2")
 
 
 async def test_a_token_for_another_address_is_refused(
@@ -109,7 +100,7 @@ async def test_wrong_scope_is_refused_and_explained(
     # Dovecot answers "invalid_token" for a token without the scope (its log says why).
     assert result.diagnosis.code == "oauth_token_rejected", result.diagnosis
     assert "mail-sending permission" in result.diagnosis.fix
-    await _logged(dovecot[2], "Token is not valid for scope 'SMTP.Send'")
+    await logged(dovecot[2].read_text, "Token is not valid for scope 'SMTP.Send'")
 
 
 async def test_cancelled_consent_is_explained(provider: RunningProvider) -> None:
