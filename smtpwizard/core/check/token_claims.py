@@ -44,6 +44,8 @@ def _claims(token: str) -> dict[str, object]:
 
 
 def _site(name: str) -> str:
+    # The last two labels: under a suffix like co.uk two services may look alike, and the
+    # check then keeps to the general words (oauth_token_rejected), never to a wrong claim.
     labels = name.lower().rstrip(".").split(".")
     return ".".join(labels[-2:])
 
