@@ -1,6 +1,7 @@
 """The kept sign-in through a real Postfix: `smtpwizard check --auth oauth2` renews an expired
 access token by itself, and explains a refresh token the provider has revoked. Access tokens
-live 5 s here (their own provider), so expiry is real."""
+live 10 s here (their own provider), so expiry is real, and the check renews any token with
+less than a minute left."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ HANK = "hank@example.test"
 
 @pytest.fixture(scope="module")
 def provider(certs: Certs) -> Iterator[RunningProvider]:
-    with running_provider(certs.cert, certs.key, certs.ca, access_token_ttl=5) as running:
+    with running_provider(certs.cert, certs.key, certs.ca, access_token_ttl=10) as running:
         yield running
 
 
@@ -72,7 +73,6 @@ async def test_a_revoked_refresh_token_asks_to_sign_in_again(
     try:
         assert tokens.refresh_token is not None
         await asyncio.to_thread(provider.revoke, tokens.refresh_token)
-        await expired(provider, tokens.access_token)
 
         done = await asyncio.to_thread(
             run_cli, *oauth_lab.cli_args("submission", HANK), "--auth", "oauth2"
