@@ -122,7 +122,8 @@ class OAuthLab:
         loop = asyncio.get_running_loop()
         end = loop.time() + DELIVERY_DEADLINE
         while loop.time() < end:
-            for path in sorted(self.inbox.glob("*/*")):
+            # new/ and cur/ only: tmp/ holds what virtual(8) is still writing.
+            for path in sorted([*self.inbox.glob("new/*"), *self.inbox.glob("cur/*")]):
                 with contextlib.suppress(FileNotFoundError):
                     data = path.read_bytes()
                     if marker.encode() in data:
