@@ -9,6 +9,7 @@ browser would.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import select
@@ -21,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..realservers.procs import stop
 
@@ -28,6 +31,7 @@ NODE_DIR = Path(__file__).parent / "node"
 HOST = "127.0.14.1"
 CLIENT_ID = "smtpwizard-test-app"
 INTROSPECTION_SECRET = "dovecot-introspection-secret"
+KID = "smtpwizard-test-key"  # the provider's signing key, made for each run
 STARTUP_DEADLINE = 20.0
 _MAX_HOPS = 20
 
@@ -75,11 +79,28 @@ class RunningProvider:
         response.raise_for_status()
 
 
+def _b64url(number: int) -> str:
+    data = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _private_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
+    """The key as a private JWK (RFC 7518 section 6.3), for the provider to sign with."""
+    private, public = key.private_numbers(), key.public_key().public_numbers()
+    numbers = {
+        "n": public.n, "e": public.e, "d": private.d, "p": private.p, "q": private.q,
+        "dp": private.dmp1, "dq": private.dmq1, "qi": private.iqmp,
+    }  # fmt: skip
+    return {"kty": "RSA", "kid": kid, **{k: _b64url(v) for k, v in numbers.items()}}
+
+
 @contextlib.contextmanager
 def running_provider(
     cert: str, key: str, ca_file: str, *, access_token_ttl: int = 600
 ) -> Iterator[RunningProvider]:
+    signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     settings = {
+        "signing_key": _private_jwk(signing, KID),
         "host": HOST,
         "cert": cert,
         "key": key,
@@ -100,10 +121,10 @@ def running_provider(
             proc.kill()
             _, err = proc.communicate(timeout=10)
             raise RuntimeError(f"oidc-provider did not start: {err.decode(errors='replace')}")
-        ready_line = json.loads(line)
-        yield RunningProvider(
-            ready_line["issuer"], ca_file, ready_line["public_key"], ready_line["kid"]
+        public = signing.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        yield RunningProvider(json.loads(line)["issuer"], ca_file, public.decode(), KID)
     finally:
         stop(proc)
 

@@ -11,8 +11,8 @@
 // are alike in all but their audience. A login name starting "many-groups" gets 100 group
 // claims, as a large organisation's tokens do: a token longer than an SMTP command line.
 //
-// Settings come as one JSON argument: host, cert and key files, the access token lifetime.
-// Prints {"issuer", "public_key" (PEM), "kid"} on stdout once listening on an ephemeral port.
+// Settings come as one JSON argument: host, cert and key files, the access token lifetime, the
+// signing key. Prints {"issuer": ...} on stdout once listening on an ephemeral port.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -21,9 +21,10 @@ import Provider from 'oidc-provider';
 const opts = JSON.parse(process.argv[2]);
 export const SMTP_RESOURCE = 'urn:smtpwizard:test:smtp';
 const JWT_RESOURCES = ['https://mail.oauth.test/', 'https://api.example.test/'];
-const KID = 'smtpwizard-test-key';
-const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256' };
+// The run's RSA key comes from the test (a JWK with its kid): generating one here with
+// crypto.generateKeyPairSync left node 20 stuck before listening about once in 40 starts.
+const signingKey = { ...opts.signing_key, use: 'sig', alg: 'RS256' };
+const KID = signingKey.kid;
 
 const server = https.createServer({
   cert: fs.readFileSync(opts.cert),
@@ -116,8 +117,7 @@ server.listen(0, opts.host, () => {
   });
   provider.proxy = false;
   server.on('request', provider.callback());
-  const publicPem = publicKey.export({ format: 'pem', type: 'spki' });
-  process.stdout.write(`${JSON.stringify({ issuer, public_key: publicPem, kid: KID })}\n`);
+  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
 
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
