@@ -14,10 +14,11 @@ import pytest
 from smtpwizard.core import oauth
 from smtpwizard.core.check import run_check
 
-from .conftest import expired, provider_config, run_cli, sign_in_with_browser
+from .conftest import expired, provider_config, sign_in_with_browser
 from .postfix import OAuthLab
 from .provider import RunningProvider, running_provider
 from .servers import Certs
+from .test_oauth_cli import run_cli
 
 pytestmark = [pytest.mark.keychain, pytest.mark.timeout(120)]
 GINA = "gina@example.test"
