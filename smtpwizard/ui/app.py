@@ -168,24 +168,19 @@ def _walk_for_screenshots(app: QApplication, wizard: SetupWizard, folder: Path) 
 
 def run_on_qt_loop(app: QApplication, main: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """asyncio.run on a qasync loop, except that the final clean-up has a deadline
-    (loop.finish_tasks: CLEAN_UP_SECONDS for the cancelled tasks, then the loop closes anyway)."""
+    (loop.close_loop: CLEAN_UP_SECONDS for the cancelled tasks, then the loop closes anyway)."""
     import asyncio
 
     import qasync
 
-    from .loop import finish_tasks
+    from .loop import close_loop
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         return int(loop.run_until_complete(main()))
     finally:
-        try:
-            finish_tasks(loop)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+        close_loop(loop)
 
 
 def _dispose(wizard: QObject) -> None:

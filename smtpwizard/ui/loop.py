@@ -60,12 +60,7 @@ class LoopOnDemand:
         # stopped (its QApplication.exit() does nothing now), so it may run again below.
         loop.stop()
         asyncio.events._set_running_loop(None)
-        try:
-            finish_tasks(loop)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+        close_loop(loop)
 
 
 _on_demand: LoopOnDemand | None = None
@@ -87,6 +82,18 @@ def event_loop() -> asyncio.AbstractEventLoop:
         if _on_demand is None:
             return asyncio.get_event_loop()  # what asyncio.ensure_future would take
         return _on_demand.get()
+
+
+def close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Finish what still runs on a loop that is not running (with a deadline), then close it."""
+    import asyncio
+
+    try:
+        finish_tasks(loop)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
