@@ -34,7 +34,10 @@ class TaskRunner(QObject):
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        # Until its result has been handed out: a finished task's done callback runs a pass
+        # of the event loop later, and whoever waits for "not running" (a test, or a page
+        # deciding what to do next) means "its succeeded/failed handlers have run".
+        return self._task is not None
 
     def start(self, make: Callable[[ProgressSink], Awaitable[Any]]) -> None:
         """Cancel whatever runs, then run make(progress_callback) on the running event loop."""
