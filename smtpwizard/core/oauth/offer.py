@@ -17,11 +17,10 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ..discovery.clientconfig import OAuth2Block
-from ..discovery.domains import base_domain
 from ..discovery.model import Candidate, SourceKind
 from ..discovery.providers import match_domain
 from ..errors import InputError
-from ..organisations import Stranger, domain_of, is_ip_literal, stranger_host
+from ..organisations import Stranger, domain_of, stranger_host
 from .config import OAuthConfig, config_from_block, config_from_provider, require_https
 from .providers import PROVIDERS, OAuthProvider
 
@@ -42,16 +41,12 @@ _FROM = {
 }
 
 
-def _organisation(host: str) -> str:
-    return host if is_ip_literal(host) else base_domain(host)
-
-
 def _within(host: str, domains: frozenset[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def same_organisation(first: str, second: str) -> bool:
-    if _organisation(first) == _organisation(second):
+    if (domain_of(first) or first) == (domain_of(second) or second):  # an IP is its own
         return True
     # By suffix: googleapis.com is itself a public suffix (Google Cloud's), so no base domain.
     return any(_within(first, p) and _within(second, p) for p in _PLATFORMS)
@@ -199,7 +194,8 @@ def discovered_sign_in(candidate: Candidate, email: str | None) -> DiscoveredSig
         ),
         None,
     )
-    provider = None if is_ip_literal(host) else match_domain(base_domain(host))
+    domain = domain_of(host)
+    provider = match_domain(domain) if domain else None
     label = known.label if known else provider.info.name if provider else host
     return DiscoveredSignIn(
         block=block,
