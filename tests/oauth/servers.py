@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import ssl
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,19 @@ def running_exchange(
         yield EXCHANGE_ADDRESS, port, handler
     finally:
         controller.stop()
+
+
+@contextlib.contextmanager
+def serving_https(host: str, certs: Certs, handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTPS server on host (any free port) with the tests' certificate; its base URL."""
+    server = ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certs.cert, certs.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"https://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -19,7 +18,7 @@ from smtpwizard.core import credentials, oauth
 from smtpwizard.core.oauth import flows
 from smtpwizard.core.oauth.http import MAX_ANSWER_BYTES
 
-from .servers import Certs
+from .servers import Certs, serving_https
 
 pytestmark = pytest.mark.timeout(60)
 HOST = "127.0.140.5"
@@ -51,19 +50,11 @@ def hostile_server(certs: Certs, routes: dict[str, Route]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((HOST, 0), Handler)
-    server.daemon_threads = True
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certs.cert, certs.key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://{HOST}:{server.server_address[1]}"
-    finally:
-        stopping.set()
-        server.shutdown()
-        server.server_close()
+    with serving_https(HOST, certs, Handler) as url:
+        try:
+            yield url
+        finally:
+            stopping.set()  # before the shutdown: the endless answers end first
 
 
 def _chunked(handler: BaseHTTPRequestHandler, headers: dict[str, str] | None = None) -> None:

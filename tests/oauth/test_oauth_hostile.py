@@ -8,11 +8,9 @@ import asyncio
 import contextlib
 import gzip
 import json
-import ssl
-import threading
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -24,7 +22,7 @@ from smtpwizard.core.oauth.discovery import MAX_METADATA_BYTES
 from smtpwizard.core.oauth.loopback import RedirectListener
 from smtpwizard.core.settings import Security, ServerSettings
 
-from .servers import Certs
+from .servers import Certs, serving_https
 
 pytestmark = pytest.mark.timeout(60)
 HOST = "127.0.14.5"
@@ -53,17 +51,8 @@ def https_server(certs: Certs, routes: dict[str, Route]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((HOST, 0), Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certs.cert, certs.key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://{HOST}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_https(HOST, certs, Handler) as url:
+        yield url
 
 
 @pytest.fixture
