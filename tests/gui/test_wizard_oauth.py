@@ -49,26 +49,40 @@ def _to_sign_in(qtbot, wizard, dovecot, preset):  # noqa: F811
     return page
 
 
-def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, isolated_config):  # noqa: F811
-    page = _to_sign_in(qtbot, wizard, dovecot, preset_of(provider))
-    box = page.oauth
-    assert box.isVisible() and box.sign_in_button.text() == "Sign in with 127.0.14.1"
-    assert not box.client_id.isVisible()  # the preset brings its own client ID
-    walked: list[str] = []
+def person_at_the_browser(
+    provider,  # noqa: F811 (the running provider, not the fixture)
+    opened: list[str] | None = None,
+    returned: list[str] | None = None,
+):
+    """What the system browser and the person do with the sign-in page the wizard opens: walk
+    the provider's real login and consent pages, then follow the redirect back to the wizard.
+    Records the page opened and the loopback address returned to."""
 
-    def person_at_the_browser(url: str) -> None:
+    def open_url(url: str) -> None:
         def walk() -> None:
             browser = Browser(provider.ca_file, ALICE)
             try:
                 target = browser.open(url)
-                walked.append(target)
+                if opened is not None:
+                    opened.append(url)
+                if returned is not None:
+                    returned.append(target)
                 httpx.get(target, timeout=10)
             finally:
                 browser.close()
 
         threading.Thread(target=walk, daemon=True).start()
 
-    box.open_url = person_at_the_browser
+    return open_url
+
+
+def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, isolated_config):  # noqa: F811
+    page = _to_sign_in(qtbot, wizard, dovecot, preset_of(provider))
+    box = page.oauth
+    assert box.isVisible() and box.sign_in_button.text() == "Sign in with 127.0.14.1"
+    assert not box.client_id.isVisible()  # the preset brings its own client ID
+    walked: list[str] = []
+    box.open_url = person_at_the_browser(provider, returned=walked)
     # Without signing in (and no app password) the page does not go on.
     wizard.next()
     assert wizard.currentId() == PageId.SIGN_IN and "sign in with the button" in page.error.text()

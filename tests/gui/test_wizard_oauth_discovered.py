@@ -25,7 +25,7 @@ from tests.oauth.conftest import certs, dovecot, provider, relay  # noqa: F401 (
 from tests.oauth.provider import CLIENT_ID, Browser
 
 from .flows import fill_email, fill_server, wait_for_test
-from .test_wizard_oauth import preset_of
+from .test_wizard_oauth import person_at_the_browser, preset_of
 
 pytestmark = pytest.mark.timeout(90)
 ALICE = "alice@example.test"
@@ -56,22 +56,6 @@ def _to_sign_in(qtbot, wizard, dovecot, offer, provider):  # noqa: F811
     qtbot.waitUntil(lambda: not page.keychain.running, timeout=15000)
     page.send_test.setChecked(False)
     return page
-
-
-def _person(provider, walked: list[str]):  # noqa: F811
-    def open_url(url: str) -> None:
-        def walk() -> None:
-            browser = Browser(provider.ca_file, ALICE)
-            try:
-                target = browser.open(url)
-                walked.append(url)
-                httpx.get(target, timeout=10)
-            finally:
-                browser.close()
-
-        threading.Thread(target=walk, daemon=True).start()
-
-    return open_url
 
 
 def _shot(qtbot, page, name: str) -> None:
@@ -107,7 +91,7 @@ def test_an_autoconfig_provider_elsewhere_needs_consent(
     _shot(qtbot, page, "signin-discovered")
     # Return in a field is the wizard's Next: it opens nothing and says what is missing.
     walked: list[str] = []
-    box.open_url = _person(provider, walked)
+    box.open_url = person_at_the_browser(provider, opened=walked)
     box.client_id.setFocus()
     qtbot.keyClick(box.client_id, Qt.Key.Key_Return)
     assert wizard.currentId() == PageId.SIGN_IN and "sign in with the button" in page.error.text()
@@ -162,7 +146,7 @@ def test_an_ispdb_issuer_is_found_by_openid_discovery(
     assert "client ID is needed" in box.error.text()  # checked before anything is asked
     box.client_id.setText(CLIENT_ID)
     walked: list[str] = []
-    box.open_url = _person(provider, walked)
+    box.open_url = person_at_the_browser(provider, opened=walked)
     qtbot.mouseClick(box.sign_in_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.state.oauth is not None, timeout=30000)
     assert wizard.state.oauth.config.token_endpoint.startswith(provider.issuer)
