@@ -100,7 +100,7 @@ async def authenticate(run: CheckSession, step: StepResult) -> str:
     secret = password.encode("utf-8")
     run.transcript.add_secret(password, (b"\0" + username.encode("utf-8") + b"\0" + secret, secret))
     try:
-        await method(username, password, timeout=run.limit(run.limits.auth))
+        await method(username, password)
     except aiosmtplib.SMTPResponseException as exc:
         raise StepFailure(
             StepName.AUTH, dx.classify_reply("auth", exc.code, exc.message, run.context)

@@ -90,19 +90,18 @@ async def authenticate_with_token(run: CheckSession, token: str) -> str:
         mechanism, username, token, run.settings.host, run.settings.port
     )
     run.transcript.add_secret(initial)
-    limit = run.limit(run.limits.auth)
     command = (b"AUTH", mechanism.encode("ascii"))
     if len(b" ".join(command)) + 1 + len(initial) + 2 <= _MAX_COMMAND_LINE:
-        response = await smtp.execute_command(*command, initial.encode("ascii"), timeout=limit)
+        response = await smtp.execute_command(*command, initial.encode("ascii"))
     else:
-        response = await smtp.execute_command(*command, timeout=limit)
+        response = await smtp.execute_command(*command)
         if response.code == _CONTINUE:  # the empty challenge: now the initial response
-            response = await smtp.execute_command(initial.encode("ascii"), timeout=limit)
+            response = await smtp.execute_command(initial.encode("ascii"))
     detail: dict[str, str] = {}
     if response.code == _CONTINUE:
         detail = _challenge_error(response.message)
         dummy = b"AQ==" if mechanism == "OAUTHBEARER" else b""
-        response = await smtp.execute_command(dummy, timeout=run.limit(run.limits.auth))
+        response = await smtp.execute_command(dummy)
     if response.code == _SUCCESS:
         return f"signed in as {username} with {mechanism} (OAuth2), encrypted"
     raise StepFailure(

@@ -170,7 +170,6 @@ async def _conversation(run: CheckSession) -> Diagnosis:
         start_tls=False,
         tls_context=run.tls_context,
         local_hostname=EHLO_NAME,
-        timeout=run.limits.greeting,
     )
     if settings.security is Security.TLS:
         await implicit_tls_and_greeting(run, sock)
@@ -198,7 +197,7 @@ async def _conversation(run: CheckSession) -> Diagnosis:
     encrypted = run.smtp.get_transport_info("sslcontext") is not None
     async with run.step(StepName.QUIT, run.limits.quit) as step:
         try:
-            await run.smtp.quit(timeout=run.limit(run.limits.quit))
+            await run.smtp.quit()
             step.detail = "closed politely"
         except (aiosmtplib.SMTPException, OSError):
             step.detail = "the server closed the connection first (harmless)"

@@ -27,7 +27,7 @@ async def implicit_tls_and_greeting(run: CheckSession, sock: Any) -> None:
     assert run.smtp is not None
     async with run.step(StepName.TLS, run.limits.tls) as step:
         try:
-            greeting = await run.smtp.connect(sock=sock, timeout=run.limit(run.limits.tls))
+            greeting = await run.smtp.connect(sock=sock)
         except aiosmtplib.SMTPConnectResponseError as exc:
             note_tls(run, step)
             raise StepFailure(
@@ -82,9 +82,7 @@ async def raise_tls_connect_failure(run: CheckSession, exc: aiosmtplib.SMTPConne
 async def plain_greeting(run: CheckSession, sock: Any) -> None:
     assert run.smtp is not None
     async with run.step(StepName.GREETING, run.limits.greeting) as step:
-        connect = asyncio.ensure_future(
-            run.smtp.connect(sock=sock, timeout=run.limit(run.limits.greeting))
-        )
+        connect = asyncio.ensure_future(run.smtp.connect(sock=sock))
         sniff: asyncio.Task[bool] | None = None
         try:
             first: set[asyncio.Future[Any]] = {connect}
@@ -187,7 +185,6 @@ async def starttls(run: CheckSession) -> None:
             await run.smtp.traced_starttls(
                 server_hostname=run.settings.host,
                 tls_context=run.tls_context,
-                timeout=run.limit(run.limits.tls),
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise StepFailure(

@@ -44,13 +44,13 @@ async def send_test_message(run: CheckSession) -> None:
     limit = run.limits.command
     async with run.step(StepName.MAIL_FROM, limit) as step:
         try:
-            await smtp.mail(sender, timeout=run.limit(limit))
+            await smtp.mail(sender)
         except aiosmtplib.SMTPResponseException as exc:
             raise _reply_failure(run, StepName.MAIL_FROM, exc) from exc
         step.detail = f"the server accepts {sender} as the sender"
     async with run.step(StepName.RCPT_TO, limit) as step:
         try:
-            await smtp.rcpt(recipient, timeout=run.limit(limit))
+            await smtp.rcpt(recipient)
         except aiosmtplib.SMTPResponseException as exc:
             failure = _reply_failure(run, StepName.RCPT_TO, exc)
             if failure.diagnosis.code in _ABOUT_THE_SENDER:
@@ -65,7 +65,7 @@ async def send_test_message(run: CheckSession) -> None:
     data = build_test_message(sender, recipient, run.settings.host, run.settings.port)
     async with run.step(StepName.DATA, run.limits.data) as step:
         try:
-            response = await smtp.traced_data(data, timeout=run.limit(run.limits.data))
+            response = await smtp.traced_data(data)
         except aiosmtplib.SMTPResponseException as exc:
             raise _reply_failure(run, StepName.DATA, exc) from exc
         run.message_sent = True

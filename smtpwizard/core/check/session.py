@@ -66,6 +66,7 @@ class CheckSession:
         self.address: str | None = None
         self.pinned = settings.trusted_fingerprint is not None
         self.tls_context = make_client_context(options.ca_file, pinned=self.pinned)
+        self._cancels_before = _cancel_requests()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -85,8 +86,15 @@ class CheckSession:
     def limit(self, step_limit: float) -> float:
         return max(0.05, min(step_limit, self.remaining()))
 
+    def stop_if_cancelled(self) -> None:
+        """Honour a cancellation that a library swallowed (Python 3.11's asyncio.wait_for does,
+        when the reply it awaited completes in the same pass): no step starts after a stop."""
+        if _cancel_requests() > self._cancels_before:
+            raise asyncio.CancelledError
+
     @contextlib.asynccontextmanager
     async def step(self, name: StepName, limit: float) -> AsyncIterator[StepResult]:
+        self.stop_if_cancelled()
         step = self.steps[name]
         step.status = StepStatus.RUNNING
         self.emit(step)
@@ -200,3 +208,11 @@ class CheckSession:
         if self.server.size_limit:
             parts.append(f"messages up to {dx.describe_size(self.server.size_limit)}")
         return "; ".join(parts) or "the server answered"
+
+
+def _cancel_requests() -> int:
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop: a session built outside one (a unit test)
+        return 0
+    return task.cancelling() if task is not None else 0

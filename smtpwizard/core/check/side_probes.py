@@ -77,8 +77,9 @@ async def _certificate_implicit(
 async def _certificate_starttls(
     address: str, port: int, tls_name: str, timeout: float
 ) -> CertificateInfo | None:
+    # No timeout of its own (see TracingSMTP): fetch_certificate's asyncio.timeout bounds it.
     smtp = aiosmtplib.SMTP(
-        hostname=address, port=port, start_tls=False, timeout=timeout, local_hostname="[127.0.0.1]"
+        hostname=address, port=port, start_tls=False, timeout=None, local_hostname="[127.0.0.1]"
     )
     try:
         await smtp.connect()

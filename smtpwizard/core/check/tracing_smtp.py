@@ -15,8 +15,17 @@ _AUTH_CONTINUE = 334
 
 
 class TracingSMTP(aiosmtplib.SMTP):
+    """Never given a timeout of its own: every command runs inside a step's asyncio.timeout.
+
+    aiosmtplib bounds a command with asyncio.wait_for when it has a timeout, and Python 3.11's
+    wait_for swallows a cancellation that arrives as the awaited reply completes (fixed in
+    3.12, gh-86296): a check stopped by Cancel, Back or a probe that no longer needs it would
+    go on, sign in and send. With no timeout aiosmtplib awaits the reply directly, and
+    CheckSession.step also stops at the next step once a cancellation was asked for.
+    """
+
     def __init__(self, transcript: Transcript, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs, timeout=None)
         self.transcript = transcript
         # Inside an AUTH exchange every line we send is a credential, whatever the mechanism.
         self._in_auth = False
@@ -48,15 +57,13 @@ class TracingSMTP(aiosmtplib.SMTP):
         return b" ".join(args).decode("utf-8", "replace")
 
     async def traced_starttls(
-        self, *, server_hostname: str, tls_context: ssl.SSLContext, timeout: float
+        self, *, server_hostname: str, tls_context: ssl.SSLContext
     ) -> SMTPResponse:
         # aiosmtplib sends STARTTLS below execute_command, so it is recorded here.
         self.transcript.client("STARTTLS")
         plain = self.transport
         try:
-            response = await self.starttls(
-                server_hostname=server_hostname, tls_context=tls_context, timeout=timeout
-            )
+            response = await self.starttls(server_hostname=server_hostname, tls_context=tls_context)
         except aiosmtplib.SMTPResponseException as exc:
             self.transcript.server(exc.code, exc.message)
             raise
@@ -70,11 +77,11 @@ class TracingSMTP(aiosmtplib.SMTP):
         self.transcript.server(response.code, response.message)
         return response
 
-    async def traced_data(self, message: bytes, *, timeout: float) -> SMTPResponse:
+    async def traced_data(self, message: bytes) -> SMTPResponse:
         self.transcript.client("DATA")
         self.transcript.note(f"(the test message, {len(message)} bytes)")
         try:
-            response = await self.data(message, timeout=timeout)
+            response = await self.data(message)
         except aiosmtplib.SMTPResponseException as exc:
             scrubbed = self.transcript.scrub(exc.message)
             self.transcript.server(exc.code, scrubbed)
