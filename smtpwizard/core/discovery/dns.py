@@ -1,21 +1,19 @@
-"""Async DNS lookups (MX, SRV, A/AAAA) with plain-words reasons instead of exceptions."""
+"""Async DNS lookups (MX, SRV, A/AAAA, TXT, NS, PTR) with plain-words reasons, not exceptions."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import os
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import dns.asyncresolver
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
-import dns.reversename
-
+from ..net.dnsclient import DnsClient, DnsServersFailed, DnsTimeout
+from ..net.dnswire import RCODE_NXDOMAIN, WireError
+from ..net.dnswire import Answer as WireAnswer
 from ..servertext import clean
 
-__all__ = ["DnsAnswer", "MxRecord", "Resolver", "SrvRecord"]
+__all__ = ["DnsAnswer", "MxRecord", "Resolver", "SrvRecord", "system_dns_servers"]
 
 T = TypeVar("T")
 
@@ -47,7 +45,39 @@ class _Problem:
     failed: bool = False
 
 
-Answer = dns.resolver.Answer | _Problem
+Answer = WireAnswer | _Problem
+RESOLV_CONF = "/etc/resolv.conf"
+
+
+def system_dns_servers() -> list[tuple[str, int]]:
+    """The DNS servers this computer uses; [] when none is configured.
+
+    resolv.conf(5) on Linux, the BSDs and macOS (its generated copy): `nameserver` lines, at
+    most three are used. Elsewhere (Windows: the registry) dnspython reads the configuration.
+    """
+    if os.name == "posix":
+        try:
+            with open(RESOLV_CONF, encoding="utf-8", errors="replace") as conf:
+                lines = conf.read(65536).splitlines()
+        except OSError:
+            return []
+        servers = []
+        for line in lines:
+            words = line.split()
+            if len(words) >= 2 and words[0] == "nameserver":
+                try:
+                    ipaddress.ip_address(words[1].split("%")[0])
+                except ValueError:
+                    continue
+                servers.append((words[1], 53))
+        return servers[:3]
+    import dns.resolver  # pragma: no cover (not POSIX)
+
+    try:  # pragma: no cover
+        configured = dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration:  # pragma: no cover
+        return []
+    return [(str(n), configured.port) for n in configured.nameservers]  # pragma: no cover
 
 
 class Resolver:
@@ -61,29 +91,20 @@ class Resolver:
         host twice); the answer, failure included, is shared. Then `await aclose()` at the end.
         """
         self._timeout = timeout
-        self._config_error = ""
         self._asked: dict[tuple[str, str, str], asyncio.Task[Answer]] | None = (
             {} if shared else None
         )
-        try:
-            if server is None:
-                self._resolver = dns.asyncresolver.Resolver()
-            else:
-                self._resolver = dns.asyncresolver.Resolver(configure=False)
-                self._resolver.nameservers = [server[0]]
-                self._resolver.port = server[1]
-        except dns.resolver.NoResolverConfiguration:
-            self._resolver = dns.asyncresolver.Resolver(configure=False)
-            self._config_error = "this computer has no DNS server configured"
-        self._resolver.lifetime = timeout
-        self._resolver.timeout = min(timeout, 2.0)  # per try; a lost UDP packet is retried
+        servers = [server] if server is not None else system_dns_servers()
+        self._config_error = "" if servers else "this computer has no DNS server configured"
+        # Per try; a lost UDP datagram is asked again within the lifetime.
+        self._client = DnsClient(servers, attempt=min(timeout, 2.0))
 
     async def mx(self, name: str) -> DnsAnswer[MxRecord]:
         answer = await self._query(name, "MX", "mail server (MX) records")
         if isinstance(answer, _Problem):
             return DnsAnswer(reason=answer.reason, failed=answer.failed)
         records = sorted(
-            (MxRecord(int(r.preference), _host(r.exchange)) for r in answer),
+            (MxRecord(pref, _host(host)) for pref, host in answer.records),
             key=lambda r: (r.preference, r.host),
         )
         return DnsAnswer(tuple(records))
@@ -93,7 +114,8 @@ class Resolver:
         if isinstance(answer, _Problem):
             return DnsAnswer(reason=answer.reason, failed=answer.failed)
         records = [
-            SrvRecord(int(r.priority), int(r.weight), int(r.port), _host(r.target)) for r in answer
+            SrvRecord(priority, weight, port, _host(target))
+            for priority, weight, port, target in answer.records
         ]
         # RFC 2782: lowest priority first; among equals, heavier weight first (deterministic
         # instead of the weighted lottery, so the user always sees the same order).
@@ -105,25 +127,25 @@ class Resolver:
         answer = await self._query(name, "TXT", "TXT records")
         if isinstance(answer, _Problem):
             return DnsAnswer(reason=answer.reason, failed=answer.failed)
-        return DnsAnswer(tuple(b"".join(r.strings).decode("utf-8", "replace") for r in answer))
+        return DnsAnswer(tuple(b"".join(r).decode("utf-8", "replace") for r in answer.records))
 
     async def ns(self, name: str) -> DnsAnswer[str]:
         """The name servers of a zone, sorted."""
         answer = await self._query(name, "NS", "name server (NS) records")
         if isinstance(answer, _Problem):
             return DnsAnswer(reason=answer.reason, failed=answer.failed)
-        return DnsAnswer(tuple(sorted(_host(r.target) for r in answer)))
+        return DnsAnswer(tuple(sorted(_host(r) for r in answer.records)))
 
     async def ptr(self, address: str) -> DnsAnswer[str]:
         """The names an IP address's reverse (PTR) records give."""
         try:
-            name = dns.reversename.from_address(address).to_text(omit_final_dot=True)
-        except (dns.exception.SyntaxError, ValueError):
+            name = ipaddress.ip_address(address).reverse_pointer
+        except ValueError:
             return DnsAnswer(reason=f"{address!r} is not an IP address", failed=True)
         answer = await self._query(name, "PTR", "reverse (PTR) records")
         if isinstance(answer, _Problem):
             return DnsAnswer(reason=answer.reason, failed=answer.failed)
-        return DnsAnswer(tuple(sorted(_host(r.target) for r in answer)))
+        return DnsAnswer(tuple(sorted(_host(r) for r in answer.records)))
 
     async def addresses(self, name: str) -> DnsAnswer[str]:
         """IPv4 then IPv6 addresses; asked together."""
@@ -136,7 +158,7 @@ class Resolver:
             if isinstance(answer, _Problem):
                 problems.append(answer)
             else:
-                found.extend(str(r.address) for r in answer)
+                found.extend(answer.records)
         if found:
             return DnsAnswer(tuple(found))
         # Both failed: a definite "does not exist" says more than a timeout on the other type.
@@ -149,6 +171,7 @@ class Resolver:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._client.aclose()
 
     async def _query(self, name: str, rdtype: str, what: str) -> Answer:
         if self._asked is None:
@@ -165,31 +188,27 @@ class Resolver:
         if self._config_error:
             return _Problem(self._config_error, failed=True)
         try:
-            qname = dns.name.from_text(name)
-        except dns.exception.DNSException as exc:
+            answer = await self._client.ask(name, rdtype, self._timeout)
+        except WireError as exc:
             return _Problem(f"{name!r} is not a valid DNS name ({exc})", failed=True)
-        try:
-            return await self._resolver.resolve(
-                qname, dns.rdatatype.from_text(rdtype), search=False, lifetime=self._timeout
-            )
-        except dns.resolver.NXDOMAIN:
-            return _Problem(f"{name} does not exist in DNS")
-        except dns.resolver.NoAnswer:
-            return _Problem(f"{name} has no {what}")
-        except dns.resolver.LifetimeTimeout:
+        except DnsTimeout:
             return _Problem(
                 f"the DNS server did not answer about {name} within {self._timeout:g} s",
                 failed=True,
             )
-        except dns.resolver.NoNameservers:
+        except DnsServersFailed:
             return _Problem(f"the DNS server refused or failed to answer about {name}", failed=True)
-        except dns.exception.DNSException as exc:
-            return _Problem(f"DNS lookup of {name} failed: {exc}", failed=True)
         except OSError as exc:
             return _Problem(f"could not reach the DNS server: {exc.strerror or exc}", failed=True)
+        if answer.rcode == RCODE_NXDOMAIN:
+            return _Problem(f"{name} does not exist in DNS")
+        if not answer.records:
+            return _Problem(f"{name} has no {what}")
+        return answer
 
 
-def _host(name: dns.name.Name) -> str:
-    # A name in an answer is whatever the DNS server sent (dnspython escapes only bytes it
-    # cannot print, so "<h1>" or U+202E in an IDN label survive): it passes the boundary.
-    return clean(name.to_text(omit_final_dot=True).lower()) if name != dns.name.root else ""
+def _host(name: str) -> str:
+    # A name in an answer is whatever the DNS server sent (escaped as dnspython writes names:
+    # only bytes it cannot print, so "<h1>" or U+202E in an IDN label survive): it passes the
+    # boundary.
+    return clean(name.lower())
