@@ -48,6 +48,7 @@ class _Waiting(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.waiting: dict[int, tuple[bytes, int, asyncio.Future[Answer]]] = {}
         self.transport: asyncio.DatagramTransport | None = None
+        self.closed = asyncio.get_running_loop().create_future()  # the socket is really gone
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # (3.11's selector datagram transport does not subclass DatagramTransport)
@@ -71,6 +72,8 @@ class _Waiting(asyncio.DatagramProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(OSError("the DNS socket closed"))
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def _fail(self, exc: OSError) -> None:
         for _, _, future in self.waiting.values():
@@ -83,6 +86,7 @@ class DnsClient:
         self._servers = list(servers)
         self._attempt = attempt
         self._sockets: dict[int, asyncio.Task[_Waiting]] = {}
+        self._closing: list[asyncio.Task[_Waiting]] = []  # let go when idle; aclose waits
         self._asking = 0
 
     async def ask(self, name: str, rdtype: str, lifetime: float) -> Answer:
@@ -129,22 +133,34 @@ class DnsClient:
         raise DnsServersFailed(problems or ["no DNS server to ask"])
 
     async def aclose(self) -> None:
-        tasks = list(self._sockets.values())
+        tasks = [*self._sockets.values(), *self._closing]
         self._sockets.clear()
+        self._closing.clear()
         for task in tasks:
             task.cancel()
-        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(outcome, _Waiting) and outcome.transport is not None:
-                outcome.transport.close()
+        made = [
+            outcome
+            for outcome in await asyncio.gather(*tasks, return_exceptions=True)
+            if isinstance(outcome, _Waiting) and outcome.transport is not None
+        ]
+        for protocol in made:
+            assert protocol.transport is not None
+            protocol.transport.close()  # (again, for one the idle close already closed)
+        # The socket itself closes a pass later: wait for it, so none outlives aclose().
+        await asyncio.gather(*(protocol.closed for protocol in made))
 
     def _close_if_idle(self) -> None:
         if self._asking:
             return
-        tasks = list(self._sockets.values())
-        self._sockets.clear()
-        for task in tasks:
+        for task in self._sockets.values():
             # One still being made (its question was given up) is closed once it is made.
-            task.add_done_callback(_close_made)
+            if task.done():
+                _close_made(task)
+            else:
+                task.add_done_callback(_close_made)
+            self._closing.append(task)
+        self._sockets.clear()
+        self._closing = [task for task in self._closing if not _gone(task)]
 
     def _where(self, index: int) -> str:
         host, port = self._servers[index]
@@ -207,3 +223,9 @@ def _close_made(task: asyncio.Task[_Waiting]) -> None:
         transport = task.result().transport
         if transport is not None:
             transport.close()
+
+
+def _gone(task: asyncio.Task[_Waiting]) -> bool:
+    return task.done() and (
+        task.cancelled() or task.exception() is not None or task.result().closed.done()
+    )
