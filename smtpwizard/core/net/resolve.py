@@ -6,10 +6,6 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import dns.asyncresolver
 
 from ..settings import ResolverConfig
 
@@ -57,49 +53,33 @@ async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: fl
     return Resolution(addresses, f"{host} → {', '.join(addresses)}")
 
 
-def make_resolver(server: tuple[str, int], timeout: float) -> dns.asyncresolver.Resolver:
-    # dnspython is imported only when a DNS server is named: it costs a tenth of a second.
-    import dns.asyncresolver
-
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers = [server[0]]
-    resolver.port = server[1]
-    resolver.timeout = min(timeout, 3.0)
-    resolver.lifetime = timeout
-    return resolver
-
-
 async def _resolve_with_server(
     host: str, server: tuple[str, int], timeout: float
 ) -> tuple[str, ...]:
     """A and AAAA asked at once (one round trip, not two); IPv4 first, as before."""
-    import dns.exception
-    import dns.resolver
+    from .dnsclient import DnsClient, DnsServersFailed, DnsTimeout
+    from .dnswire import RCODE_NXDOMAIN, Answer, WireError
 
-    resolver = make_resolver(server, timeout)
-    answers: list[dns.resolver.Answer | BaseException] = await asyncio.gather(
-        *(resolver.resolve(host, rdtype) for rdtype in ("A", "AAAA")), return_exceptions=True
+    client = DnsClient([server], attempt=min(timeout, 3.0))
+    answers: list[Answer | BaseException] = await asyncio.gather(
+        *(client.ask(host, rdtype, timeout) for rdtype in ("A", "AAAA")), return_exceptions=True
     )
     problems = [a for a in answers if isinstance(a, BaseException)]
     for problem in problems:
-        if not isinstance(problem, dns.exception.DNSException):
+        if isinstance(problem, WireError):
+            raise ResolveError("failed", f"{host} is not a valid host name ({problem})")
+        if not isinstance(problem, DnsTimeout | DnsServersFailed | OSError):
             raise problem
-        if isinstance(problem, dns.resolver.NXDOMAIN):
-            raise ResolveError("not_found", f"{host} does not exist in DNS") from problem
-    found = [rr.to_text() for a in answers if not isinstance(a, BaseException) for rr in a]
+    found = [r for a in answers if isinstance(a, Answer) for r in a.records]
     if found:  # an AAAA timeout must not fail a check that has its IPv4 address
         return tuple(dict.fromkeys(found))
+    if any(isinstance(a, Answer) and a.rcode == RCODE_NXDOMAIN for a in answers):
+        raise ResolveError("not_found", f"{host} does not exist in DNS")
     for problem in problems:
         # No answer at all is a DNS problem (offline, DNS down), not a name that is missing.
-        if isinstance(problem, dns.exception.Timeout):
-            detail = f"the DNS server did not answer about {host}"
-            raise ResolveError("unavailable", detail) from problem
-        if isinstance(problem, dns.resolver.NoNameservers):
-            detail = f"no DNS server could answer about {host}"
-            raise ResolveError("unavailable", detail) from problem
-    for problem in problems:
-        if not isinstance(problem, dns.resolver.NoAnswer):
-            raise ResolveError("failed", f"DNS lookup of {host} failed: {problem}") from problem
+        if isinstance(problem, DnsTimeout):
+            raise ResolveError("unavailable", f"the DNS server did not answer about {host}")
+        raise ResolveError("unavailable", f"no DNS server could answer about {host}")
     raise ResolveError("not_found", f"{host} has no address records in DNS")
 
 
