@@ -47,6 +47,8 @@ def clean(data: bytes | str, *, multiline: bool = False) -> str:
     Idempotent: clean(clean(x)) == clean(x).
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if text.isprintable():  # the common case, and what the loop below would give
+        return text
     if multiline:
         text = text.replace("\r\n", "\n")
     out: list[str] = []

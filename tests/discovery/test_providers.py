@@ -238,3 +238,18 @@ def test_deliverability_facts_of_the_big_providers() -> None:
     assert (google.spf_include, google.dkim_selectors) == (("_spf.google.com",), ("google",))
     assert microsoft.spf_include == ("spf.protection.outlook.com",)
     assert microsoft.dkim_selectors == ("selector1", "selector2")
+
+
+def test_the_indexed_lookup_gives_what_scanning_the_whole_table_gives():
+    table = providers()
+    names: set[str] = set()
+    for provider in table:
+        for pattern in (*provider.domains, *provider.mx):
+            names.add(pattern.replace("*", "a.b"))
+            names.add(pattern.replace("*", "x").upper() + ".")
+            names.add("sub." + pattern.replace("*", "y"))
+    names |= {"nowhere.test", "gmail.com", "mx.nowhere.test", ""}
+    assert len(names) > 300
+    for name in sorted(names):
+        assert match_domain(name) == match_domain(name, table), name
+        assert match_mx(name) == match_mx(name, table), name

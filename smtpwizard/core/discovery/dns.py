@@ -181,6 +181,8 @@ class Resolver:
         if task is None:
             task = asyncio.ensure_future(self._ask(name, rdtype, what))
             self._asked[key] = task
+        if task.done():  # asked before: no need for shield(), which costs a question's CPU
+            return task.result()
         # shield: one source giving up must not cancel the question others wait for
         return await asyncio.shield(task)
 

@@ -162,12 +162,43 @@ def provider_by_id(provider_id: str) -> Provider | None:
 
 def match_domain(domain: str, table: Sequence[Provider] | None = None) -> Provider | None:
     """The provider whose email domains include this one (exact before pattern)."""
-    return _best(domain, ((p, p.domains) for p in table or providers()))
+    if table is None:
+        return _indexed(domain, "domains")
+    return _best(domain, ((p, p.domains) for p in table))
 
 
 def match_mx(mx_host: str, table: Sequence[Provider] | None = None) -> Provider | None:
     """The provider whose MX pattern matches most specifically."""
-    return _best(mx_host, ((p, p.mx) for p in table or providers()))
+    if table is None:
+        return _indexed(mx_host, "mx")
+    return _best(mx_host, ((p, p.mx) for p in table))
+
+
+def _indexed(name: str, field: str) -> Provider | None:
+    """_best over the built-in table, its literal patterns looked up instead of scanned: a
+    discovery matches several names, and the scan tried every pattern of every provider."""
+    literal, wildcards = _index(field)
+    found = literal.get(name.rstrip(".").lower())
+    if found is not None:
+        return found  # a literal match outranks every pattern with "*" (see _best)
+    return _best(name, wildcards)
+
+
+@functools.cache
+def _index(
+    field: str,
+) -> tuple[dict[str, Provider], tuple[tuple[Provider, tuple[str, ...]], ...]]:
+    literal: dict[str, Provider] = {}
+    wildcards = []
+    for provider in providers():
+        patterns: tuple[str, ...] = getattr(provider, field)
+        for pattern in patterns:
+            if "*" not in pattern:
+                literal.setdefault(pattern.lower(), provider)  # the first, as _best keeps it
+        starred = tuple(p for p in patterns if "*" in p)
+        if starred:
+            wildcards.append((provider, starred))
+    return literal, tuple(wildcards)
 
 
 def match_smtp_host(

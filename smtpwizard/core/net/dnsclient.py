@@ -179,6 +179,8 @@ class DnsClient:
 
             task = asyncio.ensure_future(connect())
             self._sockets[index] = task
+        if task.done():  # the usual case; shield() costs more than the question itself
+            return task.result()
         # shield: one question given up must not stop the socket the others share
         return await asyncio.shield(task)
 
