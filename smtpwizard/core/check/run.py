@@ -82,8 +82,9 @@ async def run_check(
 async def _execute(run: CheckSession) -> CheckResult:
     diagnosis: Diagnosis
     try:
-        for step in run.steps.values():
-            run.emit(step)
+        # One event shows every step, all pending (the probe runs a dozen checks at once, and
+        # an event per pending step was most of their progress bookkeeping).
+        run.emit(next(iter(run.steps.values())))
         diagnosis = await _conversation(run)
     except StepFailure as failure:
         diagnosis = failure.diagnosis

@@ -75,7 +75,7 @@ class CheckSession:
             # Snapshots: the receiver may keep events while the steps go on changing.
             event = ProgressEvent(
                 step.snapshot(),
-                tuple(s.snapshot() for s in self.steps.values()),
+                tuple([s.snapshot() for s in self.steps.values()]),
                 time.monotonic() - self.start,
             )
             self.progress(event)
