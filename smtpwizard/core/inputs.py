@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import idna
-
 from .errors import InputError
 from .settings import Security
 
@@ -135,6 +133,8 @@ def _normalise_host(text: str, field: str) -> str:
         raise InputError("That server name is longer than DNS allows (253 characters).", field)
     if not name:
         raise InputError("Please enter the server name, for example smtp.example.com.", field)
+    import idna  # here: its tables are most of a megabyte the idle wizard never needs
+
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
@@ -156,6 +156,10 @@ def _quote(text: str, limit: int = 60) -> str:
 
 
 def _display_host(host: str) -> str:
+    if "xn--" not in host.lower():
+        return host  # nothing to decode (and no need to load idna)
+    import idna
+
     try:
         return idna.decode(host)
     except idna.IDNAError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -59,6 +58,8 @@ def notes_html(name: str, notes: tuple[str, ...]) -> str:
     (the notes come from our table or from a provider's document)."""
     if not notes:
         return ""
+    import html  # here: html.entities is a big table the first pages never need
+
     heading = f"<b>Good to know about {html.escape(name)}:</b>" if name else "<b>Good to know:</b>"
     items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     return f"{heading}<ul style='margin-left:-20px'>{items}</ul>"

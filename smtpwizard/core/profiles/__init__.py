@@ -10,7 +10,6 @@ hand or damaged.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -83,6 +82,8 @@ def _file_stem(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-") or "profile"
     if slug != name or slug in WINDOWS_RESERVED:
+        import hashlib  # here: it loads OpenSSL's libcrypto, 3.5 MiB the idle wizard never needs
+
         slug = f"{slug}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
     return slug
 
