@@ -59,6 +59,46 @@ def test_password_is_saved_to_the_real_secret_service(qtbot, wizard, lab):
         delete_password_sync(key)
 
 
+@needs_keyring
+@pytest.mark.keychain
+def test_next_before_the_keychain_has_answered_still_remembers_the_password(
+    qtbot, wizard, lab, monkeypatch
+):
+    import asyncio
+
+    from smtpwizard.core import credentials
+    from smtpwizard.core.credentials import credential_key, delete_password_sync, load_password_sync
+
+    answer = asyncio.Event()
+    real_status = credentials.keychain_status
+
+    async def slow_status():  # a keychain that takes its time (D-Bus activation, a locked one)
+        await answer.wait()
+        return await real_status()
+
+    monkeypatch.setattr(credentials, "keychain_status", slow_status)
+    ep = lab.start("starttls_ok")
+    fill_email(qtbot, wizard, ep.username, manual=True)
+    fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SIGN_IN)
+    signin = wizard.page_of(PageId.SIGN_IN)
+    qtbot.keyClicks(signin.password.edit, ep.password)
+    signin.send_test.setChecked(False)
+    assert signin.keychain.running and not signin.remember.isEnabled()
+    qtbot.keyClick(signin.password.edit, Qt.Key.Key_Return)  # Next, as a quick typist does
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.TEST)
+    answer.set()
+    page, result = wait_for_test(qtbot, wizard)
+    assert result.ok
+    qtbot.waitUntil(lambda: not page.saver.running and not signin.keychain.running, timeout=15000)
+    assert "saved in this computer's keychain" in page.keychain_note.text()
+    key = credential_key(page.state.settings)
+    try:
+        assert load_password_sync(key) == ep.password
+    finally:
+        delete_password_sync(key)
+
+
 def test_every_control_has_an_accessible_name_or_a_label(wizard):
     missing = []
     for page_id, page in wizard.pages.items():

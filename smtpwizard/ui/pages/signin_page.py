@@ -193,7 +193,13 @@ class SignInPage(WizardPageBase):
         if self.password.text():
             state.oauth = None
         state.password = self.password.text() if username else ""
-        state.remember_password = self.remember.isChecked() and self.remember.isEnabled()
+        if self.keychain.running:
+            # Next before the keychain answered: the box was greyed, not theirs to tick yet, so
+            # their choice so far (remember, unless they unticked it before) stands; saving
+            # after the test says so if there is no keychain after all.
+            state.remember_password = state.remember_password and bool(username)
+        else:
+            state.remember_password = self.remember.isChecked() and self.remember.isEnabled()
         state.send_test_to = send_to
         return True
 
