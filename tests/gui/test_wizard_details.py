@@ -36,11 +36,21 @@ needs_keyring = pytest.mark.skipif(
 )
 
 
+def _assert_saved_then_forget(page, password):
+    """The Test page says the password is saved, and the real keychain holds it (then not)."""
+    from smtpwizard.core.credentials import credential_key, delete_password_sync, load_password_sync
+
+    assert "saved in this computer's keychain" in page.keychain_note.text()
+    key = credential_key(page.state.settings)
+    try:
+        assert load_password_sync(key) == password
+    finally:
+        delete_password_sync(key)
+
+
 @needs_keyring
 @pytest.mark.keychain
 def test_password_is_saved_to_the_real_secret_service(qtbot, wizard, lab):
-    from smtpwizard.core.credentials import credential_key, delete_password_sync, load_password_sync
-
     ep = lab.start("starttls_ok")
     fill_email(qtbot, wizard, ep.username, manual=True)
     fill_server(qtbot, wizard, ep.host, ep.port, Security.STARTTLS)
@@ -51,12 +61,7 @@ def test_password_is_saved_to_the_real_secret_service(qtbot, wizard, lab):
     page, result = wait_for_test(qtbot, wizard)
     assert result.ok
     qtbot.waitUntil(lambda: not page.saver.running, timeout=15000)
-    assert "saved in this computer's keychain" in page.keychain_note.text()
-    key = credential_key(page.state.settings)
-    try:
-        assert load_password_sync(key) == ep.password
-    finally:
-        delete_password_sync(key)
+    _assert_saved_then_forget(page, ep.password)
 
 
 @needs_keyring
@@ -67,7 +72,6 @@ def test_next_before_the_keychain_has_answered_still_remembers_the_password(
     import asyncio
 
     from smtpwizard.core import credentials
-    from smtpwizard.core.credentials import credential_key, delete_password_sync, load_password_sync
 
     answer = asyncio.Event()
     real_status = credentials.keychain_status
@@ -91,12 +95,7 @@ def test_next_before_the_keychain_has_answered_still_remembers_the_password(
     page, result = wait_for_test(qtbot, wizard)
     assert result.ok
     qtbot.waitUntil(lambda: not page.saver.running and not signin.keychain.running, timeout=15000)
-    assert "saved in this computer's keychain" in page.keychain_note.text()
-    key = credential_key(page.state.settings)
-    try:
-        assert load_password_sync(key) == ep.password
-    finally:
-        delete_password_sync(key)
+    _assert_saved_then_forget(page, ep.password)
 
 
 def test_every_control_has_an_accessible_name_or_a_label(wizard):
