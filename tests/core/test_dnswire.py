@@ -276,3 +276,15 @@ def test_every_prefix_and_thousands_of_corruptions_end_cleanly():
             assert ours == reference, (qname, rdtype, mutant.hex())
             agreed += 1
     assert checked > 4000 and agreed > 300
+
+
+def test_an_error_without_the_question_is_read_as_that_error_but_an_answer_never_is():
+    refused = struct.pack("!HHHHHH", QID, 0x8185, 0, 0, 0, 0)  # REFUSED, no question section
+    answer = decode_answer(refused, QID, encode_name("x.test"), TYPES["A"])
+    assert answer.rcode == 5 and answer.records == ()
+    for rcode in (0, 3):  # NOERROR or NXDOMAIN must say which question they answer
+        bare = struct.pack("!HHHHHH", QID, 0x8180 | rcode, 0, 0, 0, 0)
+        with pytest.raises(WireError):
+            decode_answer(bare, QID, encode_name("x.test"), TYPES["A"])
+    with pytest.raises(WireError):  # and an error still needs our ID
+        decode_answer(refused, QID + 1, encode_name("x.test"), TYPES["A"])

@@ -100,8 +100,15 @@ def decode_answer(data: bytes, qid: int, qname: bytes, rdtype: int) -> Answer:
     rid, flags, qdcount, ancount, _, _ = _HEADER.unpack_from(data)
     if rid != qid or not flags & 0x8000:
         raise WireError("not a response to our query")
-    if (flags >> 11) & 0xF != 0 or qdcount != 1:
-        raise WireError("not a response to a standard query with one question")
+    if (flags >> 11) & 0xF != 0:
+        raise WireError("not a response to a standard query")
+    rcode = flags & 0xF
+    if qdcount == 0 and rcode not in (RCODE_NOERROR, RCODE_NXDOMAIN):
+        # Some servers refuse (REFUSED, FORMERR, NOTIMP) without repeating the question, as
+        # dnspython accepts: an error with our ID is enough to stop asking this server.
+        return Answer(rcode)
+    if qdcount != 1:
+        raise WireError("not a response with our one question")
     name, offset = _read_name(data, _HEADER.size)
     if offset + 4 > len(data):
         raise WireError("the question is cut short")
@@ -109,7 +116,6 @@ def decode_answer(data: bytes, qid: int, qname: bytes, rdtype: int) -> Answer:
     if name.lower() != qname.lower() or qtype != rdtype or qclass != _CLASS_IN:
         raise WireError("answers another question")
     offset += 4
-    rcode = flags & 0xF
     if flags & 0x0200:
         return Answer(rcode, truncated=True)
     found: list[tuple[bytes, int, int, int]] = []  # (owner, type, rdata start, rdata end)
