@@ -1,11 +1,11 @@
-"""A stopped check stops: cancelled at every pass of the event loop, it ends at once, cancelled.
+"""A stopped check stops: cancelled at any reply of a real conversation, it ends at once, cancelled.
 
 Cancel, Back, closing the window and a probe that no longer needs an attempt all cancel the
 check's task. Python 3.11's asyncio.wait_for swallows a cancellation that arrives in the pass
 where the reply it awaits completes; aiosmtplib used it for every command, so a check stopped
 at the wrong moment went on to sign in and send (and one stopped during a silent greeting held
-its connection until the greeting deadline). These tests stop a real conversation at each pass
-in turn, so no moment is left out.
+its connection until the greeting deadline). These tests stop a real conversation at each of
+its connection and reply events in turn, the exact moment of that race, so none is left out.
 """
 
 from __future__ import annotations

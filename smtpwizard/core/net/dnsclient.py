@@ -55,12 +55,13 @@ class _Waiting(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: object) -> None:
-        entry = self.waiting.get(int.from_bytes(data[:2], "big")) if len(data) >= 2 else None
+        qid = int.from_bytes(data[:2], "big")
+        entry = self.waiting.get(qid) if len(data) >= 2 else None
         if entry is None:
             return
         qname, rdtype, future = entry
         try:
-            answer = decode_answer(data, int.from_bytes(data[:2], "big"), qname, rdtype)
+            answer = decode_answer(data, qid, qname, rdtype)
         except WireError:
             return  # garbled, forged or for another question: the real answer may still come
         if not future.done():
