@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 from smtpwizard.ui import warmup, wizard as wizard_module
 from smtpwizard.ui.page_ids import PageId
 
-HEAVY = ("asyncio", "ssl", "qasync", "httpx", "dns.resolver", "aiosmtplib", "keyring",
+HEAVY = ("asyncio", "ssl", "qasync", "httpx", "h11", "dns.resolver", "aiosmtplib", "keyring",
          "smtpwizard.core.check", "smtpwizard.core.discovery", "smtpwizard.core.probe",
          "smtpwizard.core.exporters.registry", "smtpwizard.core.oauth",
          # not heavy in time but in memory (bench/startup.py's idle RSS): OpenSSL's libcrypto,
@@ -83,10 +83,11 @@ def test_the_first_page_opens_without_the_engine_which_loads_once_it_is_typed_in
     assert seen["idle"] == [], "loaded while the window waits untouched"
     assert seen["icon"], "the window icon is set once the window is up"
     assert seen["focus"], "the cursor waits in the first field (Your name)"
-    engine = {"asyncio", "ssl", "httpx", "aiosmtplib"}
+    engine = {"asyncio", "ssl", "h11", "aiosmtplib"}
     engine |= {"smtpwizard.core.check", "smtpwizard.core.discovery", "smtpwizard.core.probe"}
     assert engine <= set(seen["typed"]), seen["typed"]
     assert "dns.resolver" not in seen["typed"]  # discovery asks DNS with core/net/dnsclient
+    assert "httpx" not in seen["typed"]  # and fetches with core/net/http1 (httpx: OAuth only)
     # What only later pages need stays out until they are shown; qasync until a task runs.
     assert not {"qasync", "keyring", "smtpwizard.core.oauth"} & set(seen["typed"])
     assert seen["page"] == PageId.EMAIL

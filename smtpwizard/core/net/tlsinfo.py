@@ -186,7 +186,8 @@ def make_client_context(
             stamp = (info.st_mtime_ns, info.st_size)
         except OSError:
             stamp = None  # loading it below raises the clear error
-    # The web client (httpx) sets ALPN on its context: it gets its own, never the SMTP one.
+    # A web context says it speaks HTTP/1.1 (ALPN; httpx sets the same on its own): it gets
+    # its own, never the SMTP one.
     return _client_context(ca_file if not pinned else None, pinned, stamp, for_web)
 
 
@@ -204,6 +205,8 @@ def _client_context(
         context.verify_mode = ssl.CERT_NONE
     elif ca_file:
         context.load_verify_locations(cafile=ca_file)
+    if _for_web:
+        context.set_alpn_protocols(["http/1.1"])
     return context
 
 
