@@ -54,3 +54,49 @@ def test_both_descriptions_agree(issue):
     assert from_ssl.san_names == ("mail.example.test", "127.0.12.40", "::1")
     info = tls_info_from(ssl_object, pinned=False)
     assert info is not None and info.certificate == from_ssl
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jan  5 09:34:43 2018 GMT",
+        "Feb 29 00:00:00 2024 GMT",
+        "Dec 31 23:59:59 9999 GMT",
+        "Jul 14 02:40:00 1970 GMT",
+    ],
+)
+def test_certificate_dates_read_as_the_ssl_module_reads_them(text):
+    from datetime import UTC, datetime
+
+    from smtpwizard.core.net.tlsinfo import _cert_time
+
+    assert _cert_time(text) == datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC)
+
+
+@pytest.mark.parametrize(
+    "text", ["Foo  5 09:34:43 2018 GMT", "Jan 5 2018", "Jan 32 00:00:00 2024 GMT"]
+)
+def test_a_date_that_is_not_openssls_is_refused_as_the_ssl_module_refuses_it(text):
+    from smtpwizard.core.net.tlsinfo import _cert_time
+
+    with pytest.raises(ValueError):
+        _cert_time(text)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("192.0.2.1", True), ("::1", True), ("fe80::1%eth0", True), ("2001:db8::", True),
+     ("mail.example.test", False), ("1.2.3", False), ("256.1.1.1", False), ("123", False),
+     ("\uff11.2.3.4", False), ("", False), ("[::1]", False), ("1.2.3.4.", False)],
+)  # fmt: skip
+def test_is_ip_answers_as_ipaddress_does(host, expected):
+    import ipaddress
+
+    from smtpwizard.core.net.resolve import is_ip
+
+    try:
+        ipaddress.ip_address(host)
+        reference = True
+    except ValueError:
+        reference = False
+    assert is_ip(host) is expected is reference

@@ -29,6 +29,11 @@ class Resolution:
 
 
 def is_ip(host: str) -> bool:
+    # Most hosts are names: answer those without ipaddress's two exceptions (~25 us a name).
+    if ":" not in host:
+        digits = host.replace(".", "")
+        if not (digits.isascii() and digits.isdigit()):
+            return False
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -113,6 +113,26 @@ _RFC4514 = {
 }
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _cert_time(text: str) -> datetime:
+    """OpenSSL's "Jan  5 09:34:43 2018 GMT"; ssl.cert_time_to_seconds goes through strptime,
+    a tenth of a probe's certificate handling (bench/probe.py), for this one fixed format."""
+    parts = text.split()
+    try:
+        month, day, clock, year, zone = parts
+        hour, minute, second = clock.split(":")
+        if zone == "GMT" and month in _MONTHS:
+            return datetime(
+                int(year), _MONTHS.index(month) + 1, int(day),
+                int(hour), int(minute), int(second), tzinfo=UTC,
+            )  # fmt: skip
+    except ValueError:
+        pass
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC)  # raises for nonsense
+
+
 def verified_certificate_info(decoded: dict[str, Any], der: bytes) -> CertificateInfo:
     """The same facts from the ssl module's own decoding, which it gives for verified peers.
 
@@ -129,7 +149,7 @@ def verified_certificate_info(decoded: dict[str, Any], der: bytes) -> Certificat
         return ",".join(parts) or "(no name)"
 
     def when(text: str) -> datetime:
-        return datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC)
+        return _cert_time(text)
 
     alt = decoded.get("subjectAltName", ())
     names = [v for k, v in alt if k == "DNS"]
