@@ -91,7 +91,7 @@ class Resolver:
         host twice); the answer, failure included, is shared. Then `await aclose()` at the end.
         """
         self._timeout = timeout
-        self._asked: dict[tuple[str, str, str], asyncio.Task[Answer]] | None = (
+        self._asked: dict[tuple[str, str], asyncio.Future[WireAnswer]] | None = (
             {} if shared else None
         )
         servers = [server] if server is not None else system_dns_servers()
@@ -149,9 +149,17 @@ class Resolver:
 
     async def addresses(self, name: str) -> DnsAnswer[str]:
         """IPv4 then IPv6 addresses; asked together."""
-        v4, v6 = await asyncio.gather(
-            self._query(name, "A", "address"), self._query(name, "AAAA", "address")
-        )
+        if self._config_error:
+            return DnsAnswer(reason=self._config_error, failed=True)
+        v4_question = self._question(name, "A")
+        v6_question = self._question(name, "AAAA")  # both in flight before either is awaited
+        try:
+            v4 = await self._result(v4_question, name, "address")
+        except BaseException:
+            if self._asked is None:  # nobody else waits for it
+                v6_question.cancel()
+            raise
+        v6 = await self._result(v6_question, name, "address")
         found: list[str] = []
         problems: list[_Problem] = []
         for answer in (v4, v6):
@@ -167,30 +175,34 @@ class Resolver:
 
     async def aclose(self) -> None:
         """Stop the shared questions still unanswered (nobody waits for them any more)."""
-        tasks = list((self._asked or {}).values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for question in (self._asked or {}).values():
+            question.cancel()
         await self._client.aclose()
 
     async def _query(self, name: str, rdtype: str, what: str) -> Answer:
-        if self._asked is None:
-            return await self._ask(name, rdtype, what)
-        key = (name, rdtype, what)
-        task = self._asked.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._ask(name, rdtype, what))
-            self._asked[key] = task
-        if task.done():  # asked before: no need for shield(), which costs a question's CPU
-            return task.result()
-        # shield: one source giving up must not cancel the question others wait for
-        return await asyncio.shield(task)
-
-    async def _ask(self, name: str, rdtype: str, what: str) -> Answer:
         if self._config_error:
             return _Problem(self._config_error, failed=True)
+        return await self._result(self._question(name, rdtype), name, what)
+
+    def _question(self, name: str, rdtype: str) -> asyncio.Future[WireAnswer]:
+        if self._asked is None:
+            return self._client.question(name, rdtype, self._timeout)
+        key = (name, rdtype)
+        question = self._asked.get(key)
+        if question is None:
+            question = self._client.question(name, rdtype, self._timeout)
+            self._asked[key] = question
+        return question
+
+    async def _result(self, question: asyncio.Future[WireAnswer], name: str, what: str) -> Answer:
         try:
-            answer = await self._client.ask(name, rdtype, self._timeout)
+            if question.done():  # asked before: no need for shield(), which costs more
+                answer = question.result()
+            elif self._asked is None:
+                answer = await question  # ours alone: giving up gives the question up
+            else:
+                # shield: one source giving up must not cancel the question others wait for
+                answer = await asyncio.shield(question)
         except WireError as exc:
             return _Problem(f"{name!r} is not a valid DNS name ({exc})", failed=True)
         except DnsTimeout:

@@ -46,7 +46,7 @@ class DnsServersFailed(Exception):
 
 class _Waiting(asyncio.DatagramProtocol):
     def __init__(self) -> None:
-        self.waiting: dict[int, tuple[bytes, int, asyncio.Future[Answer]]] = {}
+        self.waiting: dict[int, _Question] = {}  # by the ID of its try in flight
         self.transport: asyncio.DatagramTransport | None = None
         self.closed = asyncio.get_running_loop().create_future()  # the socket is really gone
 
@@ -56,16 +56,14 @@ class _Waiting(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: object) -> None:
         qid = int.from_bytes(data[:2], "big")
-        entry = self.waiting.get(qid) if len(data) >= 2 else None
-        if entry is None:
+        question = self.waiting.get(qid) if len(data) >= 2 else None
+        if question is None:
             return
-        qname, rdtype, future = entry
         try:
-            answer = decode_answer(data, qid, qname, rdtype)
+            answer = decode_answer(data, qid, question.qname, question.rdtype)
         except WireError:
             return  # garbled, forged or for another question: the real answer may still come
-        if not future.done():
-            future.set_result(answer)
+        question.answered(answer)
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error (port unreachable) on the connected socket: the server is not there.
@@ -77,61 +75,185 @@ class _Waiting(asyncio.DatagramProtocol):
             self.closed.set_result(None)
 
     def _fail(self, exc: OSError) -> None:
-        for _, _, future in self.waiting.values():
-            if not future.done():
-                future.set_exception(exc)
+        for question in list(self.waiting.values()):
+            question.server_failed(exc)
+
+
+class _Question:
+    """One question's tries, driven by callbacks: a datagram, a timer, a socket being made.
+
+    Why not a coroutine per question: a task, a timeout scope and a future per try cost more
+    CPU than the question itself on a fast network (bench/dns_client.py). The rules are the
+    same: each try has `attempt` seconds (at most what is left of the lifetime) and goes to
+    the next live server in turn; a server that fails is not asked again; a truncated answer
+    is asked again over TCP.
+    """
+
+    __slots__ = ("_client", "_live", "_next", "_problems", "_protocol", "_qid", "_server", "_tcp",
+                 "_timer", "deadline", "future", "lifetime", "name", "qname", "rdtype")  # fmt: skip
+
+    def __init__(self, client: DnsClient, name: str, qname: bytes, rdtype: int, lifetime: float):
+        loop = asyncio.get_running_loop()
+        self._client = client
+        self.name, self.qname, self.rdtype = name, qname, rdtype
+        self.lifetime = lifetime
+        self.deadline = loop.time() + lifetime
+        self.future: asyncio.Future[Answer] = loop.create_future()
+        self._live = list(range(len(client.servers)))
+        self._next = 0  # position in _live of the server to try next
+        self._problems: list[str] = []
+        self._server = -1  # the server of the try in flight
+        self._protocol: _Waiting | None = None
+        self._qid = -1
+        self._timer: asyncio.TimerHandle | None = None
+        self._tcp: asyncio.Future[Answer] | None = None
+        self.future.add_done_callback(self._done)
+
+    def try_next(self) -> None:
+        if self.future.done():
+            return
+        if not self._live:
+            self.future.set_exception(DnsServersFailed(self._problems or ["no DNS server to ask"]))
+            return
+        if self.deadline - asyncio.get_running_loop().time() <= 0:
+            self.future.set_exception(
+                DnsTimeout(f"no answer about {self.name} within {self.lifetime:g} s")
+            )
+            return
+        self._next %= len(self._live)
+        self._server = self._live[self._next]
+        made = self._client.socket_for(self._server)
+        if made.done():
+            self._send(made)
+        else:
+            made.add_done_callback(self._send)
+
+    def answered(self, answer: Answer) -> None:
+        self._end_try()
+        if answer.truncated:
+            loop = asyncio.get_running_loop()
+            remaining = self.deadline - loop.time()
+            self._tcp = asyncio.ensure_future(
+                self._client.ask_tcp(self._server, self.qname, self.rdtype, remaining)
+            )
+            self._tcp.add_done_callback(self._tcp_done)
+            return
+        self._take(answer)
+
+    def server_failed(self, exc: BaseException) -> None:
+        self._end_try()
+        self._problems.append(f"{self._client.where(self._server)}: {exc}")
+        self._live.remove(self._server)  # _next now points at the one after it
+        self.try_next()
+
+    def _send(self, made: asyncio.Future[_Waiting]) -> None:
+        if self.future.done():
+            return
+        if made.cancelled():
+            self.server_failed(OSError("the DNS socket was not made"))
+            return
+        if (exc := made.exception()) is not None:
+            self.server_failed(exc)
+            return
+        protocol = made.result()
+        if protocol.transport is None or protocol.transport.is_closing():
+            self.server_failed(OSError("the DNS socket closed"))
+            return
+        qid = secrets.randbits(16)
+        while qid in protocol.waiting:
+            qid = secrets.randbits(16)
+        self._protocol, self._qid = protocol, qid
+        protocol.waiting[qid] = self
+        loop = asyncio.get_running_loop()
+        until = min(loop.time() + self._client.attempt, self.deadline)
+        self._timer = loop.call_at(until, self._timed_out)
+        protocol.transport.sendto(encode_query(qid, self.qname, self.rdtype))
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        self._end_try()
+        self._next += 1  # lost, or slow: the next server, or this one again
+        self.try_next()
+
+    def _tcp_done(self, task: asyncio.Future[Answer]) -> None:
+        self._tcp = None
+        if task.cancelled() or self.future.done():
+            return
+        exc = task.exception()
+        if isinstance(exc, TimeoutError):
+            self._next += 1
+            self.try_next()
+        elif isinstance(exc, OSError | WireError | EOFError):
+            self.server_failed(exc)
+        elif exc is not None:
+            self.future.set_exception(exc)
+        else:
+            self._take(task.result())
+
+    def _take(self, answer: Answer) -> None:
+        if answer.rcode in (RCODE_NOERROR, RCODE_NXDOMAIN):
+            self.future.set_result(answer)
+        else:
+            self.server_failed(Exception(f"response code {answer.rcode}"))
+
+    def _end_try(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._protocol is not None:
+            if self._protocol.waiting.get(self._qid) is self:
+                del self._protocol.waiting[self._qid]
+            self._protocol = None
+
+    def _done(self, future: asyncio.Future[Answer]) -> None:
+        # Answered, failed, or given up by whoever asked (cancelled): nothing stays behind.
+        self._end_try()
+        if self._tcp is not None:
+            self._tcp.cancel()
+        if not future.cancelled():
+            future.exception()  # retrieved: a shared question nobody waits for any more
+        self._client.question_ended()
 
 
 class DnsClient:
     def __init__(self, servers: Sequence[tuple[str, int]], attempt: float = 2.0) -> None:
-        self._servers = list(servers)
-        self._attempt = attempt
+        self.servers = list(servers)
+        self.attempt = attempt
         self._sockets: dict[int, asyncio.Task[_Waiting]] = {}
         self._closing: list[asyncio.Task[_Waiting]] = []  # let go when idle; aclose waits
         self._asking = 0
 
-    async def ask(self, name: str, rdtype: str, lifetime: float) -> Answer:
-        """NOERROR or NXDOMAIN answer; WireError (a bad name), DnsTimeout, DnsServersFailed.
+    def question(self, name: str, rdtype: str, lifetime: float) -> asyncio.Future[Answer]:
+        """The answer to come, NOERROR or NXDOMAIN; or WireError (a bad name), DnsTimeout,
+        DnsServersFailed. Cancelling the future gives the question up.
 
         The sockets stay open while questions are in flight and close once none is (a pass
         of the event loop later, so a question asked on an answer reuses them): nobody has to
         remember aclose().
         """
-        self._asking += 1
         try:
-            return await self._ask(name, rdtype, lifetime)
-        finally:
-            self._asking -= 1
-            if not self._asking:
-                asyncio.get_running_loop().call_soon(self._close_if_idle)
+            qname = encode_name(name)
+        except WireError as exc:
+            failed: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return failed
+        self._asking += 1
+        question = _Question(self, name, qname, TYPES[rdtype], lifetime)
+        question.try_next()
+        return question.future
 
-    async def _ask(self, name: str, rdtype: str, lifetime: float) -> Answer:
-        qname = encode_name(name)
-        code = TYPES[rdtype]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + lifetime
-        problems: list[str] = []
-        live = list(range(len(self._servers)))
-        while live:
-            for index in list(live):
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise DnsTimeout(f"no answer about {name} within {lifetime:g} s")
-                try:
-                    answer = await self._udp(index, qname, code, min(self._attempt, remaining))
-                    if answer.truncated:
-                        answer = await self._tcp(index, qname, code, deadline - loop.time())
-                except TimeoutError:
-                    continue  # lost, or slow: the next server, or this one again
-                except (OSError, WireError, EOFError) as exc:
-                    problems.append(f"{self._where(index)}: {exc}")
-                    live.remove(index)
-                    continue
-                if answer.rcode in (RCODE_NOERROR, RCODE_NXDOMAIN):
-                    return answer
-                problems.append(f"{self._where(index)}: response code {answer.rcode}")
-                live.remove(index)
-        raise DnsServersFailed(problems or ["no DNS server to ask"])
+    async def ask(self, name: str, rdtype: str, lifetime: float) -> Answer:
+        """question(), awaited."""
+        return await self.question(name, rdtype, lifetime)
+
+    def question_ended(self) -> None:
+        self._asking -= 1
+        if not self._asking:
+            asyncio.get_running_loop().call_soon(self._close_if_idle)
+
+    def where(self, index: int) -> str:
+        host, port = self.servers[index]
+        return f"{host}:{port}"
 
     async def aclose(self) -> None:
         tasks = [*self._sockets.values(), *self._closing]
@@ -163,46 +285,24 @@ class DnsClient:
         self._sockets.clear()
         self._closing = [task for task in self._closing if not _gone(task)]
 
-    def _where(self, index: int) -> str:
-        host, port = self._servers[index]
-        return f"{host}:{port}"
-
-    async def _socket(self, index: int) -> _Waiting:
+    def socket_for(self, index: int) -> asyncio.Task[_Waiting]:
+        """The socket to server `index`, being made or made; shared by every question."""
         task = self._sockets.get(index)
         if task is None:
             loop = asyncio.get_running_loop()
 
             async def connect() -> _Waiting:
                 _, protocol = await loop.create_datagram_endpoint(
-                    _Waiting, remote_addr=self._servers[index]
+                    _Waiting, remote_addr=self.servers[index]
                 )
                 return protocol
 
             task = asyncio.ensure_future(connect())
             self._sockets[index] = task
-        if task.done():  # the usual case; shield() costs more than the question itself
-            return task.result()
-        # shield: one question given up must not stop the socket the others share
-        return await asyncio.shield(task)
+        return task
 
-    async def _udp(self, index: int, qname: bytes, rdtype: int, timeout: float) -> Answer:
-        protocol = await self._socket(index)
-        if protocol.transport is None or protocol.transport.is_closing():
-            raise OSError("the DNS socket closed")
-        qid = secrets.randbits(16)
-        while qid in protocol.waiting:
-            qid = secrets.randbits(16)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        protocol.waiting[qid] = (qname, rdtype, future)
-        try:
-            protocol.transport.sendto(encode_query(qid, qname, rdtype))
-            async with asyncio.timeout(timeout):
-                return await future
-        finally:
-            del protocol.waiting[qid]
-
-    async def _tcp(self, index: int, qname: bytes, rdtype: int, timeout: float) -> Answer:
-        host, port = self._servers[index]
+    async def ask_tcp(self, index: int, qname: bytes, rdtype: int, timeout: float) -> Answer:
+        host, port = self.servers[index]
         qid = secrets.randbits(16)
         query = encode_query(qid, qname, rdtype)
         async with asyncio.timeout(max(timeout, 0.0)):

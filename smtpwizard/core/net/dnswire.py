@@ -4,8 +4,8 @@ RFC 1035 section 4 (messages, name compression), RFC 3596 (AAAA), RFC 2782 (SRV)
 as dnspython's resolver by default: some home routers' DNS forwarders still refuse it, and a
 large answer comes truncated and is asked again over TCP (dnsclient). Written here rather than
 built with dnspython's message objects because a discovery asks about twenty questions at once:
-with dnspython's resolver each costs about 600 us of CPU, with this codec and dnsclient about
-150 us (bench/dns_client.py, twenty at once, medians per question).
+with dnspython's resolver each costs about 460-600 us of CPU, with this codec and dnsclient
+about 110 us (bench/dns_client.py, twenty at once, medians per question).
 
 Everything in an answer is hostile: every length is checked against the message, a compression
 pointer must point backwards and is followed at most MAX_POINTERS times, a name is at most 255
