@@ -89,3 +89,22 @@ def test_progress_reports_every_step_in_order(lab):
     running = [e.step.name.value for e in events if e.step.status.value == "running"]
     assert running == [s.name.value for s in result.steps]
     assert all(e.elapsed >= 0 for e in events)
+    assert all(len(e.steps) == len(result.steps) for e in events)  # the whole list each time
+
+
+def test_progress_can_carry_the_changed_step_alone(lab):
+    """What the probe asks for: the same events, without a copy of every step in each."""
+    ep = lab.start("starttls_ok")
+    full, lean = [], []
+
+    async def run(events, steps):
+        options = CheckOptions(ca_file=str(lab.ca_file), progress_steps=steps)
+        return await run_check(
+            settings_for(ep), password=ep.password, options=options, progress=events.append
+        )
+
+    assert asyncio.run(run(full, True)).ok and asyncio.run(run(lean, False)).ok
+    assert [(e.step.name, e.step.status) for e in lean] == [
+        (e.step.name, e.step.status) for e in full
+    ]
+    assert all(e.steps == () for e in lean) and all(e.steps for e in full)

@@ -42,6 +42,10 @@ class CheckOptions:
     # that never completes must not keep a working port from its turn). The wait for it is
     # not part of `timeout`; the caller bounds it (the probe's overall deadline).
     admission: Callable[[], AbstractAsyncContextManager[object]] | None = None
+    # False: progress events carry only the step that changed (ProgressEvent.steps is ()).
+    # The probe reads nothing else, and copying every step on every change was a tenth of
+    # what its checks cost besides the network (bench/probe.py).
+    progress_steps: bool = True
 
 
 @dataclass(slots=True)

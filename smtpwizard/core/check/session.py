@@ -73,10 +73,9 @@ class CheckSession:
     def emit(self, step: StepResult) -> None:
         if self.progress is not None:
             # Snapshots: the receiver may keep events while the steps go on changing.
+            steps = self.steps.values() if self.options.progress_steps else ()
             event = ProgressEvent(
-                step.snapshot(),
-                tuple([s.snapshot() for s in self.steps.values()]),
-                time.monotonic() - self.start,
+                step.snapshot(), tuple([s.snapshot() for s in steps]), time.monotonic() - self.start
             )
             self.progress(event)
 

@@ -81,7 +81,8 @@ class StepResult:
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    """Sent whenever a step changes; `steps` is the whole list so far, in order."""
+    """Sent whenever a step changes; `steps` is the whole list so far, in order (or () when
+    CheckOptions.progress_steps is False)."""
 
     step: StepResult
     steps: tuple[StepResult, ...]

@@ -379,6 +379,7 @@ class ProbeRun:
             resolver=resolver,
             limits=self._options.limits,
             admission=lambda: self._conversation_slot(index),
+            progress_steps=False,  # progress() below reads event.step alone
         )
 
         def progress(event: ProgressEvent) -> None:
