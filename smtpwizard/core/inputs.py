@@ -124,15 +124,20 @@ def parse_host(value: str, field: str = "host") -> ParsedHost:
 
 
 def _normalise_host(text: str, field: str) -> str:
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    if ":" in text or text.replace(".", "").isdigit():  # (ipaddress raises twice for a name)
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            pass
     name = text.rstrip(".").lower()
     if len(name) > MAX_HOST_LENGTH:
         raise InputError("That server name is longer than DNS allows (253 characters).", field)
     if not name:
         raise InputError("Please enter the server name, for example smtp.example.com.", field)
+    if name.isascii() and "--" not in name and all(map(_LABEL.match, name.split("."))):
+        # Letters, digits and single hyphens: IDNA (UTS 46) gives it back unchanged, and
+        # asking it costs more than a discovery's provider lookup (tests/core/test_inputs.py).
+        return name
     import idna  # here: its tables are most of a megabyte the idle wizard never needs
 
     try:

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -111,3 +113,35 @@ def test_parse_email_never_crashes(text):
         assert exc.message
     else:
         assert address.count("@") == 1
+
+
+def test_the_fast_path_for_plain_names_agrees_with_idna():
+    """A letters-digits-hyphens name skips IDNA; the answer must be what IDNA would give."""
+    import ipaddress
+    import random
+    import string
+
+    import idna
+
+    from smtpwizard.core.inputs import _LABEL, _normalise_host
+
+    def reference(text: str) -> str | None:
+        try:
+            name = idna.encode(text.rstrip(".").lower(), uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return None
+        return name if name and all(_LABEL.match(label) for label in name.split(".")) else None
+
+    rng = random.Random(12)
+    alphabet = string.ascii_letters + string.digits + "-._"
+    names = ["Example.COM.", "ab--cd.test", "xn--bcher-kva.test", "-a.test", "a-.test", "a..b"]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))) for _ in range(3000)]
+    for name in names:
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(name)
+            continue
+        try:
+            ours = _normalise_host(name, "host")
+        except InputError:
+            ours = None
+        assert ours == reference(name), name
