@@ -6,11 +6,15 @@ address must never leave the machine in a request.
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
 
-from smtpwizard.core.discovery import SourceKind, SourceStatus, discover
+from smtpwizard.core.discovery import SourceKind, SourceStatus, discover, webfetch
+from smtpwizard.core.discovery.dns import Resolver
+from smtpwizard.core.discovery.webfetch import FetchError, WebFetcher
+from smtpwizard.core.net.http1 import system_addresses as real_system_addresses
 from smtpwizard.core.settings import Security
 
 from .conftest import DiscoveryLab, client_config
@@ -292,3 +296,44 @@ async def test_an_ispdb_at_an_ip_address_is_not_looked_up_in_dns(lab: DiscoveryL
     assert result.report(SourceKind.ISPDB).status is SourceStatus.FOUND
     assert result.candidates[0].host == "smtp.example.test"
     assert not lab.dns.asked("127.0.0.1", "A")
+
+
+async def test_without_a_dns_server_the_systems_resolver_finds_the_host(
+    lab: DiscoveryLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The path every real user takes (no --dns-server): the name goes to getaddrinfo. Only
+    # its 127.0.0.0/8 answers are kept, so nothing else on this machine is ever a target.
+    asked: list[str] = []
+
+    async def loopback_only(host: str, port: int) -> tuple[str, ...]:
+        asked.append(host)
+        found = await real_system_addresses(host, port)
+        return tuple(a for a in found if a.startswith("127."))
+
+    monkeypatch.setattr(webfetch, "system_addresses", loopback_only)
+    lab.serve_config("http://localhost/doc.xml", GOOD)
+    options = lab.options(dns_server=None)
+    async with WebFetcher(options, Resolver(None, 1.0)) as fetcher:
+        fetched = await fetcher.get_xml(f"http://localhost:{lab.web.http_port}/doc.xml", timeout=5)
+    assert fetched.data == GOOD.encode() and not fetched.encrypted
+    assert asked == ["localhost"] and lab.web.seen("http", "localhost")
+
+
+@pytest.mark.parametrize(
+    ("errno", "missing", "reason"),
+    [
+        (socket.EAI_NONAME, True, "nowhere.test does not exist in DNS"),
+        (socket.EAI_AGAIN, False, "nowhere.test: could not look it up"),
+    ],
+)
+async def test_what_the_systems_resolver_says_is_told_apart(
+    lab: DiscoveryLab, monkeypatch: pytest.MonkeyPatch, errno: int, missing: bool, reason: str
+) -> None:
+    async def fails(host: str, port: int) -> tuple[str, ...]:
+        raise socket.gaierror(errno, "from getaddrinfo")
+
+    monkeypatch.setattr(webfetch, "system_addresses", fails)
+    async with WebFetcher(lab.options(dns_server=None), Resolver(None, 1.0)) as fetcher:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.get_xml("https://nowhere.test/doc.xml", timeout=5)
+    assert caught.value.missing is missing and reason in caught.value.reason
