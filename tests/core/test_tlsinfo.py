@@ -68,19 +68,16 @@ def test_both_descriptions_agree(issue):
 def test_certificate_dates_read_as_the_ssl_module_reads_them(text):
     from datetime import UTC, datetime
 
-    from smtpwizard.core.net.tlsinfo import _cert_time
-
-    assert _cert_time(text) == datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC)
+    info = verified_certificate_info({"notBefore": text, "notAfter": text}, b"")
+    assert info.not_before == datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC)
 
 
 @pytest.mark.parametrize(
     "text", ["Foo  5 09:34:43 2018 GMT", "Jan 5 2018", "Jan 32 00:00:00 2024 GMT"]
 )
 def test_a_date_that_is_not_openssls_is_refused_as_the_ssl_module_refuses_it(text):
-    from smtpwizard.core.net.tlsinfo import _cert_time
-
     with pytest.raises(ValueError):
-        _cert_time(text)
+        verified_certificate_info({"notBefore": text, "notAfter": text}, b"")
 
 
 @pytest.mark.parametrize(
