@@ -10,11 +10,20 @@ so). No timed assertions: the order of events and what the servers saw.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
 
-from smtpwizard.core.discovery import Candidate, DiscoveryEvent, SourceKind, SourceStatus, runner
+from smtpwizard.core.discovery import (
+    Candidate,
+    DiscoveryEvent,
+    SourceKind,
+    SourceStatus,
+    guess,
+    runner,
+)
+from smtpwizard.core.discovery.dns import DnsAnswer
 from smtpwizard.core.discovery.source import SourceContext, SourceOutcome
 from smtpwizard.core.net.resolve import ResolverConfig
 from smtpwizard.core.probe import (
@@ -223,4 +232,51 @@ def test_each_dns_question_is_asked_once_in_a_whole_search(guess_zone, dns):
     questions = [(name, rdtype) for _, name, rdtype in dns.queries]
     assert ("localhost", "A") in questions and ("guess.test", "A") in questions
     assert sorted(questions) == sorted(set(questions))
+    assert guess_zone.all_idle()
+
+
+def test_the_mx_host_is_probed_as_soon_as_its_addresses_are_in(guess_zone, dns, monkeypatch):
+    # The guess source waits for all its names; the MX host's port check must not: here the
+    # lookup of smtp.guess.test answers only once the MX host's 587 has been found working.
+    events: list[tuple[object, ...]] = []
+
+    async def scenario() -> ServerSearch:
+        release = asyncio.Event()
+        real = guess._addresses
+
+        async def held_back(ctx: SourceContext, host: str) -> DnsAnswer[str]:
+            if host == "smtp.guess.test":
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(10):
+                        await release.wait()
+            return await real(ctx, host)
+
+        monkeypatch.setattr(guess, "_addresses", held_back)
+
+        def on_port(report: PortReport) -> None:
+            events.append(("port", report.host, report.port, report.status))
+            if report.working:
+                release.set()
+
+        def on_source(event: DiscoveryEvent) -> None:
+            if event.phase == "finished":
+                events.append(("source", event.kind, event.status))
+
+        return await find_server(
+            "anna@guess.test",
+            discovery=discovery_options(dns),
+            probe=guess_zone.options(resolver=ResolverConfig(dns_server=dns.address)),
+            on_source=on_source,
+            on_port=on_port,
+        )
+
+    search = asyncio.run(scenario())
+    working = events.index(("port", "localhost", guess_zone.port(587), PortStatus.WORKING))
+    guessed = events.index(("source", SourceKind.GUESS, SourceStatus.FOUND))
+    assert working < guessed
+    found = search.recommended
+    assert found is not None and found.verified and found.source is SourceKind.GUESS
+    assert (found.host, found.port) == ("localhost", guess_zone.port(587))
+    assert found.candidate is not None and "mail server (MX)" in found.candidate.detail
+    assert guess_zone.endpoints[587].connections == 1
     assert guess_zone.all_idle()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 from dataclasses import dataclass
@@ -160,18 +161,36 @@ class Resolver:
                 v6_question.cancel()
             raise
         v6 = await self._result(v6_question, name, "address")
-        found: list[str] = []
-        problems: list[_Problem] = []
-        for answer in (v4, v6):
-            if isinstance(answer, _Problem):
-                problems.append(answer)
-            else:
-                found.extend(answer.records)
-        if found:
-            return DnsAnswer(tuple(found))
-        # Both failed: a definite "does not exist" says more than a timeout on the other type.
-        problems.sort(key=lambda p: p.failed)
-        return DnsAnswer(reason=problems[0].reason, failed=problems[0].failed)
+        return _addresses(v4, v6)
+
+    def addresses_soon(self, name: str) -> asyncio.Future[DnsAnswer[str]]:
+        """addresses() without a task: the questions leave now, and the answer is there the
+        pass the last of them comes in (a shared resolver's addresses() for the same name
+        asks nothing more). Cancelled when the resolver closes."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[DnsAnswer[str]] = loop.create_future()
+        if self._config_error:
+            answer.set_result(DnsAnswer(reason=self._config_error, failed=True))
+            return answer
+        questions = (self._question(name, "A"), self._question(name, "AAAA"))
+
+        def one_in(_: object) -> None:
+            if answer.done() or not all(q.done() for q in questions):
+                return
+            if any(q.cancelled() for q in questions):
+                answer.cancel()
+                return
+            v4, v6 = (self._interpret(q, name, "address") for q in questions)
+            answer.set_result(_addresses(v4, v6))
+
+        for question in questions:
+            question.add_done_callback(one_in)
+        return answer
+
+    async def open(self) -> None:
+        """Have the DNS socket ready before the first question (DnsClient.open)."""
+        if not self._config_error:
+            await self._client.open()
 
     async def aclose(self) -> None:
         """Stop the shared questions still unanswered (nobody waits for them any more)."""
@@ -195,14 +214,19 @@ class Resolver:
         return question
 
     async def _result(self, question: asyncio.Future[WireAnswer], name: str, what: str) -> Answer:
+        if not question.done():  # asked before: no need for shield(), which costs more
+            with contextlib.suppress(Exception):  # _interpret says what went wrong
+                if self._asked is None:
+                    await question  # ours alone: giving up gives the question up
+                else:
+                    # shield: one source giving up must not cancel the question others wait for
+                    await asyncio.shield(question)
+        return self._interpret(question, name, what)
+
+    def _interpret(self, question: asyncio.Future[WireAnswer], name: str, what: str) -> Answer:
+        """A finished question's answer, or in plain words why there is none."""
         try:
-            if question.done():  # asked before: no need for shield(), which costs more
-                answer = question.result()
-            elif self._asked is None:
-                answer = await question  # ours alone: giving up gives the question up
-            else:
-                # shield: one source giving up must not cancel the question others wait for
-                answer = await asyncio.shield(question)
+            answer = question.result()
         except WireError as exc:
             return _Problem(f"{name!r} is not a valid DNS name ({exc})", failed=True)
         except DnsTimeout:
@@ -219,6 +243,21 @@ class Resolver:
         if not answer.records:
             return _Problem(f"{name} has no {what}")
         return answer
+
+
+def _addresses(v4: Answer, v6: Answer) -> DnsAnswer[str]:
+    found: list[str] = []
+    problems: list[_Problem] = []
+    for answer in (v4, v6):
+        if isinstance(answer, _Problem):
+            problems.append(answer)
+        else:
+            found.extend(answer.records)
+    if found:
+        return DnsAnswer(tuple(found))
+    # Both failed: a definite "does not exist" says more than a timeout on the other type.
+    problems.sort(key=lambda p: p.failed)
+    return DnsAnswer(reason=problems[0].reason, failed=problems[0].failed)
 
 
 def _host(name: str) -> str:

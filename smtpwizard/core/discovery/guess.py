@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 
-from .dns import DnsAnswer
+from .dns import DnsAnswer, MxRecord
 from .model import Candidate, SourceKind, SourceStatus
 from .providers import match_mx
 from .source import SourceContext, SourceOutcome
 
-__all__ = ["guess_hosts", "guess_source"]
+__all__ = ["guess_candidate", "guess_hosts", "guess_source", "mx_guess"]
 
 
 def guess_hosts(domain: str, mx_host: str | None) -> list[str]:
@@ -49,26 +49,40 @@ async def guess_source(ctx: SourceContext) -> SourceOutcome:
             failed = failed or answer.failed
             reasons.append(answer.reason)
             continue
-        why = "your domain's mail server (MX)" if host == mx_host else "a common name"
         candidates.append(
-            Candidate(
-                host=host,
-                port=None,
-                security=None,
-                username=None,
-                source=SourceKind.GUESS,
-                trusted=False,
-                priority=SourceKind.GUESS.rank * 100 + len(candidates),
-                detail=f"Guessed: {host} is {why} and exists; the usual ports will be tried.",
-                # A pinned name's address is the pin, which the probe has its own way to know.
-                addresses=() if host in ctx.options.resolve else answer.records,
-            )
+            guess_candidate(ctx, host, len(candidates), answer.records, mx=host == mx_host)
         )
         reasons.append(f"{host} exists")
     if candidates:
         return SourceOutcome(SourceStatus.FOUND, "; ".join(reasons), tuple(candidates))
     status = SourceStatus.FAILED if failed else SourceStatus.NOTHING
     return SourceOutcome(status, "; ".join(reasons))
+
+
+def mx_guess(ctx: SourceContext, mx: DnsAnswer[MxRecord]) -> str | None:
+    """The MX host, when the guesses will try it as a name of its own (looked up in DNS)."""
+    host = next((record.host for record in mx.records if record.host), None)
+    if host and host in guess_hosts(ctx.domain, host)[3:] and host not in ctx.options.resolve:
+        return host
+    return None
+
+
+def guess_candidate(
+    ctx: SourceContext, host: str, position: int, addresses: tuple[str, ...], *, mx: bool
+) -> Candidate:
+    why = "your domain's mail server (MX)" if mx else "a common name"
+    return Candidate(
+        host=host,
+        port=None,
+        security=None,
+        username=None,
+        source=SourceKind.GUESS,
+        trusted=False,
+        priority=SourceKind.GUESS.rank * 100 + position,
+        detail=f"Guessed: {host} is {why} and exists; the usual ports will be tried.",
+        # A pinned name's address is the pin, which the probe has its own way to know.
+        addresses=() if host in ctx.options.resolve else addresses,
+    )
 
 
 async def _addresses(ctx: SourceContext, host: str) -> DnsAnswer[str]:

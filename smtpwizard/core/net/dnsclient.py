@@ -255,6 +255,18 @@ class DnsClient:
         host, port = self.servers[index]
         return f"{host}:{port}"
 
+    async def open(self) -> None:
+        """Make the socket to the first server now, before the first question.
+
+        Making a socket takes a pass of the event loop, and a question asked before it exists
+        waits for it: the first questions of a discovery then left together with all the rest,
+        one pass late, and the answer that everything else waits for (the MX) queued behind
+        theirs (bench/probe.py on loopback). Failures are the first question's to report.
+        """
+        if self.servers:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.socket_for(0))
+
     async def aclose(self) -> None:
         tasks = [*self._sockets.values(), *self._closing]
         self._sockets.clear()
