@@ -56,6 +56,20 @@ async def _serve(reply: Reply) -> tuple[ScriptedDns, tuple[str, int]]:
     return protocol, transport.get_extra_info("sockname")
 
 
+@pytest.fixture(params=["add_reader", "datagram transport"], autouse=True)
+def socket_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: with the reader the client uses where the loop has add_reader, and
+    with the datagram transport it falls back to elsewhere (Windows' proactor loop)."""
+    if request.param == "datagram transport":
+        import smtpwizard.core.net.dnsclient as client
+
+        def no_reader(*_: object) -> None:
+            raise NotImplementedError
+
+        monkeypatch.setattr(client._Reader, "__init__", no_reader)
+    return str(request.param)
+
+
 @pytest.fixture
 async def servers() -> AsyncIterator[list[asyncio.DatagramTransport]]:
     made: list[asyncio.DatagramTransport] = []
@@ -221,3 +235,16 @@ async def test_a_broken_answer_over_tcp_fails_that_server(servers, over_tcp, pro
     finally:
         tcp.close()
         await tcp.wait_closed()
+
+
+async def test_the_loop_decides_how_the_socket_is_read(servers, socket_kind):
+    # add_reader where the loop has it (every datagram waiting read in one pass), else
+    # asyncio's datagram transport; twenty questions at once get their answers either way.
+    _, address = await _start(servers, lambda query, _: [_answer(query)])
+    client = DnsClient([address])
+    questions = [client.question(f"q{i}.test", "A", 2.0) for i in range(20)]
+    made = client.socket_for(0)
+    answers = await asyncio.gather(*questions)
+    assert all(answer.records == ("127.0.0.7",) for answer in answers)
+    expected = "_Reader" if socket_kind == "add_reader" else "_Endpoint"
+    assert type(made.result()).__name__ == expected
