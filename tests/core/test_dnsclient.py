@@ -61,12 +61,12 @@ def socket_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """Every test twice: with the reader the client uses where the loop has add_reader, and
     with the datagram transport it falls back to elsewhere (Windows' proactor loop)."""
     if request.param == "datagram transport":
-        import smtpwizard.core.net.dnsclient as client
+        from smtpwizard.core.net import dnssockets
 
         def no_reader(*_: object) -> None:
             raise NotImplementedError
 
-        monkeypatch.setattr(client._Reader, "__init__", no_reader)
+        monkeypatch.setattr(dnssockets.ReaderSocket, "__init__", no_reader)
     return str(request.param)
 
 
@@ -246,5 +246,5 @@ async def test_the_loop_decides_how_the_socket_is_read(servers, socket_kind):
     made = client.socket_for(0)
     answers = await asyncio.gather(*questions)
     assert all(answer.records == ("127.0.0.7",) for answer in answers)
-    expected = "_Reader" if socket_kind == "add_reader" else "_Endpoint"
+    expected = "ReaderSocket" if socket_kind == "add_reader" else "EndpointSocket"
     assert type(made.result()).__name__ == expected

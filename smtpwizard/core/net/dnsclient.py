@@ -15,10 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import socket
 from collections.abc import Sequence
-from typing import cast
 
+from .dnssockets import (
+    ReaderSocket,
+    UdpSocket,
+    close_made,
+    endpoint_socket,
+    gone,
+)
 from .dnswire import (
     RCODE_NOERROR,
     RCODE_NXDOMAIN,
@@ -45,128 +50,6 @@ class DnsServersFailed(Exception):
         self.problems = problems
 
 
-class _Socket:
-    """One connected UDP socket to one server, shared by every question to it."""
-
-    def __init__(self) -> None:
-        self.waiting: dict[int, _Question] = {}  # by the ID of its try in flight
-        self.closed = asyncio.get_running_loop().create_future()  # the socket is really gone
-
-    @property
-    def usable(self) -> bool:
-        raise NotImplementedError
-
-    def send(self, datagram: bytes) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def datagram_received(self, data: bytes, addr: object = None) -> None:
-        qid = int.from_bytes(data[:2], "big")
-        question = self.waiting.get(qid) if len(data) >= 2 else None
-        if question is None:
-            return
-        try:
-            answer = decode_answer(data, qid, question.qname, question.rdtype)
-        except WireError:
-            return  # garbled, forged or for another question: the real answer may still come
-        question.answered(answer)
-
-    def _fail(self, exc: OSError) -> None:
-        for question in list(self.waiting.values()):
-            question.server_failed(exc)
-
-
-class _Reader(_Socket):
-    """Where the loop has add_reader (every selector loop, qasync's on Linux and macOS):
-    every datagram waiting is read in one pass. asyncio's datagram transport reads one per
-    pass, so an answer that came in behind twenty others waited twenty passes of a loop
-    busy with everything else (bench/probe.py on loopback: the MX host's addresses, on the
-    path to the first port check, waited 1.2 ms behind the answers of the first questions).
-    """
-
-    _MAX_PER_PASS = 64  # a flood of datagrams must not hold the loop
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, server: tuple[str, int]) -> None:
-        super().__init__()
-        self._loop = loop
-        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            self._sock.setblocking(False)
-            self._sock.connect(server)  # UDP: no packet; the kernel now drops anyone else's
-            loop.add_reader(self._sock.fileno(), self._readable)
-        except BaseException:
-            self._sock.close()
-            raise
-
-    @property
-    def usable(self) -> bool:
-        return not self.closed.done()
-
-    def send(self, datagram: bytes) -> None:
-        try:
-            self._sock.send(datagram)
-        except (BlockingIOError, InterruptedError):
-            pass  # lost like any datagram: the try times out and is sent again
-        except OSError as exc:
-            self._fail(exc)
-
-    def close(self) -> None:
-        if self.closed.done():
-            return
-        self._loop.remove_reader(self._sock.fileno())
-        self._sock.close()
-        self.closed.set_result(None)
-        self._fail(OSError("the DNS socket closed"))
-
-    def _readable(self) -> None:
-        for _ in range(self._MAX_PER_PASS):
-            try:
-                data = self._sock.recv(65535)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                # An ICMP error (port unreachable) on the connected socket: nobody there.
-                self._fail(exc)
-                return
-            self.datagram_received(data)
-
-
-class _Endpoint(_Socket, asyncio.DatagramProtocol):
-    """asyncio's datagram transport, for loops without add_reader (Windows' proactor)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.transport: asyncio.DatagramTransport | None = None
-
-    @property
-    def usable(self) -> bool:
-        return self.transport is not None and not self.transport.is_closing()
-
-    def send(self, datagram: bytes) -> None:
-        assert self.transport is not None
-        self.transport.sendto(datagram)
-
-    def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # (3.11's selector datagram transport does not subclass DatagramTransport)
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def error_received(self, exc: Exception) -> None:
-        # An ICMP error (port unreachable) on the connected socket: the server is not there.
-        self._fail(exc if isinstance(exc, OSError) else OSError(str(exc)))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(OSError("the DNS socket closed"))
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
 class _Question:
     """One question's tries, driven by callbacks: a datagram, a timer, a socket being made.
 
@@ -191,7 +74,7 @@ class _Question:
         self._next = 0  # position in _live of the server to try next
         self._problems: list[str] = []
         self._server = -1  # the server of the try in flight
-        self._protocol: _Socket | None = None
+        self._protocol: UdpSocket | None = None
         self._qid = -1
         self._timer: asyncio.TimerHandle | None = None
         self._tcp: asyncio.Future[Answer] | None = None
@@ -234,7 +117,7 @@ class _Question:
         self._live.remove(self._server)  # _next now points at the one after it
         self.try_next()
 
-    def _send(self, made: asyncio.Future[_Socket]) -> None:
+    def _send(self, made: asyncio.Future[UdpSocket]) -> None:
         if self.future.done():
             return
         if made.cancelled():
@@ -307,8 +190,8 @@ class DnsClient:
     def __init__(self, servers: Sequence[tuple[str, int]], attempt: float = 2.0) -> None:
         self.servers = list(servers)
         self.attempt = attempt
-        self._sockets: dict[int, asyncio.Future[_Socket]] = {}
-        self._closing: list[asyncio.Future[_Socket]] = []  # let go when idle; aclose waits
+        self._sockets: dict[int, asyncio.Future[UdpSocket]] = {}
+        self._closing: list[asyncio.Future[UdpSocket]] = []  # let go when idle; aclose waits
         self._asking = 0
 
     def question(self, name: str, rdtype: str, lifetime: float) -> asyncio.Future[Answer]:
@@ -364,7 +247,7 @@ class DnsClient:
         sockets = [
             outcome
             for outcome in await asyncio.gather(*made, return_exceptions=True)
-            if isinstance(outcome, _Socket)
+            if isinstance(outcome, UdpSocket)
         ]
         for sock in sockets:
             sock.close()  # (again, for one the idle close already closed)
@@ -377,23 +260,23 @@ class DnsClient:
         for task in self._sockets.values():
             # One still being made (its question was given up) is closed once it is made.
             if task.done():
-                _close_made(task)
+                close_made(task)
             else:
-                task.add_done_callback(_close_made)
+                task.add_done_callback(close_made)
             self._closing.append(task)
         self._sockets.clear()
-        self._closing = [task for task in self._closing if not _gone(task)]
+        self._closing = [task for task in self._closing if not gone(task)]
 
-    def socket_for(self, index: int) -> asyncio.Future[_Socket]:
+    def socket_for(self, index: int) -> asyncio.Future[UdpSocket]:
         """The socket to server `index`, made or being made; shared by every question."""
         made = self._sockets.get(index)
         if made is None:
             loop = asyncio.get_running_loop()
             try:
                 made = loop.create_future()
-                made.set_result(_Reader(loop, self.servers[index]))
+                made.set_result(ReaderSocket(loop, self.servers[index]))
             except NotImplementedError:
-                made = asyncio.ensure_future(_endpoint(loop, self.servers[index]))
+                made = asyncio.ensure_future(endpoint_socket(loop, self.servers[index]))
             except OSError as exc:  # no such address family here, say: the question tells
                 made = loop.create_future()
                 made.set_exception(exc)
@@ -418,19 +301,3 @@ class DnsClient:
         if answer.truncated:
             raise WireError("a truncated answer over TCP")
         return answer
-
-
-async def _endpoint(loop: asyncio.AbstractEventLoop, server: tuple[str, int]) -> _Socket:
-    _, protocol = await loop.create_datagram_endpoint(_Endpoint, remote_addr=server)
-    return protocol
-
-
-def _close_made(made: asyncio.Future[_Socket]) -> None:
-    if not made.cancelled() and made.exception() is None:
-        made.result().close()
-
-
-def _gone(made: asyncio.Future[_Socket]) -> bool:
-    return made.done() and (
-        made.cancelled() or made.exception() is not None or made.result().closed.done()
-    )
