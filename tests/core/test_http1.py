@@ -108,3 +108,13 @@ async def test_nothing_listening_is_a_refused_connection() -> None:
     await server.wait_closed()
     with pytest.raises(ConnectionRefusedError):
         await _get(port)
+
+
+async def test_an_ipv6_host_is_bracketed_in_the_host_header() -> None:
+    # Only 127.0.0.0/8 is a target here: the request goes to a loopback server, while the
+    # URL (and so the Host header) names an IPv6 address.
+    server, port, seen = await _serve(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    url = Url("http", "2001:db8::1", port, "/x")
+    async with server, http_get(url, ("127.0.0.1",), context=None) as response:
+        assert response.status == 404
+    assert seen[0].startswith(b"GET /x HTTP/1.1\r\nHost: [2001:db8::1]:%d\r\n" % port)

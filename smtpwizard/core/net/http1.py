@@ -147,7 +147,8 @@ async def http_get(
         limit=_READ,
     )
     try:
-        host_header = name if url.default_port else f"{name}:{url.port}"
+        shown = f"[{name}]" if ":" in name else name  # an IPv6 address (RFC 9110 7.2)
+        host_header = shown if url.default_port else f"{shown}:{url.port}"
         conn = h11.Connection(h11.CLIENT)
         try:
             request = conn.send(
