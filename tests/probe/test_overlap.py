@@ -52,17 +52,12 @@ def guess_zone(make_host, dns):
     return host
 
 
-def _search(dns, host, monkeypatch, answer, events):
-    """find_server with a late ISPDB: it answers `answer()` once the guessed 587 works."""
+def _held_search(dns, host, events, hold, options=None):
+    """find_server where hold(release) holds something back until the guessed 587 works."""
 
     async def scenario() -> ServerSearch:
         release = asyncio.Event()
-
-        async def late_ispdb(ctx: SourceContext) -> SourceOutcome:
-            await release.wait()
-            return answer()
-
-        monkeypatch.setitem(runner._SOURCES, ISPDB, late_ispdb)
+        hold(release)
 
         def on_port(report: PortReport) -> None:
             events.append(("port", report.host, report.port, report.status))
@@ -73,16 +68,29 @@ def _search(dns, host, monkeypatch, answer, events):
             if event.phase == "finished":
                 events.append(("source", event.kind, event.status))
 
-        options = replace(discovery_options(dns), source_timeouts={ISPDB: 3.0})
         return await find_server(
             "anna@guess.test",
-            discovery=options,
+            discovery=options or discovery_options(dns),
             probe=host.options(resolver=ResolverConfig(dns_server=dns.address)),
             on_source=on_source,
             on_port=on_port,
         )
 
     return asyncio.run(scenario())
+
+
+def _search(dns, host, monkeypatch, answer, events):
+    """find_server with a late ISPDB: it answers `answer()` once the guessed 587 works."""
+
+    def hold(release: asyncio.Event) -> None:
+        async def late_ispdb(ctx: SourceContext) -> SourceOutcome:
+            await release.wait()
+            return answer()
+
+        monkeypatch.setitem(runner._SOURCES, ISPDB, late_ispdb)
+
+    options = replace(discovery_options(dns), source_timeouts={ISPDB: 3.0})
+    return _held_search(dns, host, events, hold, options)
 
 
 def _working_before_ispdb(events, host, port):
@@ -240,8 +248,7 @@ def test_the_mx_host_is_probed_as_soon_as_its_addresses_are_in(guess_zone, dns, 
     # lookup of smtp.guess.test answers only once the MX host's 587 has been found working.
     events: list[tuple[object, ...]] = []
 
-    async def scenario() -> ServerSearch:
-        release = asyncio.Event()
+    def hold(release: asyncio.Event) -> None:
         real = guess._addresses
 
         async def held_back(ctx: SourceContext, host: str) -> DnsAnswer[str]:
@@ -253,24 +260,7 @@ def test_the_mx_host_is_probed_as_soon_as_its_addresses_are_in(guess_zone, dns, 
 
         monkeypatch.setattr(guess, "_addresses", held_back)
 
-        def on_port(report: PortReport) -> None:
-            events.append(("port", report.host, report.port, report.status))
-            if report.working:
-                release.set()
-
-        def on_source(event: DiscoveryEvent) -> None:
-            if event.phase == "finished":
-                events.append(("source", event.kind, event.status))
-
-        return await find_server(
-            "anna@guess.test",
-            discovery=discovery_options(dns),
-            probe=guess_zone.options(resolver=ResolverConfig(dns_server=dns.address)),
-            on_source=on_source,
-            on_port=on_port,
-        )
-
-    search = asyncio.run(scenario())
+    search = _held_search(dns, guess_zone, events, hold)
     working = events.index(("port", "localhost", guess_zone.port(587), PortStatus.WORKING))
     guessed = events.index(("source", SourceKind.GUESS, SourceStatus.FOUND))
     assert working < guessed
