@@ -146,3 +146,22 @@ def test_the_fast_path_for_plain_names_agrees_with_idna():
         except InputError:
             ours = None
         assert ours == reference(name), name
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("192.0.2.1", True), ("::1", True), ("fe80::1%eth0", True), ("2001:db8::", True),
+     ("mail.example.test", False), ("1.2.3", False), ("256.1.1.1", False), ("123", False),
+     ("\uff11.2.3.4", False), ("", False), ("[::1]", False), ("1.2.3.4.", False)],
+)  # fmt: skip
+def test_is_ip_answers_as_ipaddress_does(host, expected):
+    import ipaddress
+
+    from smtpwizard.core.inputs import is_ip
+
+    try:
+        ipaddress.ip_address(host)
+        reference = True
+    except ValueError:
+        reference = False
+    assert is_ip(host) is expected is reference

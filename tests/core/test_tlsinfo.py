@@ -78,22 +78,3 @@ def test_certificate_dates_read_as_the_ssl_module_reads_them(text):
 def test_a_date_that_is_not_openssls_is_refused_as_the_ssl_module_refuses_it(text):
     with pytest.raises(ValueError):
         verified_certificate_info({"notBefore": text, "notAfter": text}, b"")
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [("192.0.2.1", True), ("::1", True), ("fe80::1%eth0", True), ("2001:db8::", True),
-     ("mail.example.test", False), ("1.2.3", False), ("256.1.1.1", False), ("123", False),
-     ("\uff11.2.3.4", False), ("", False), ("[::1]", False), ("1.2.3.4.", False)],
-)  # fmt: skip
-def test_is_ip_answers_as_ipaddress_does(host, expected):
-    import ipaddress
-
-    from smtpwizard.core.net.resolve import is_ip
-
-    try:
-        ipaddress.ip_address(host)
-        reference = True
-    except ValueError:
-        reference = False
-    assert is_ip(host) is expected is reference

@@ -10,8 +10,7 @@ from ..discovery.dns import DnsAnswer, MxRecord, Resolver
 from ..discovery.model import DiscoveryOptions
 from ..discovery.providers import Provider, match_domain, match_mx, match_smtp_host
 from ..errors import InputError
-from ..inputs import parse_host
-from ..net.resolve import is_ip
+from ..inputs import is_ip, parse_host
 from .context import Context
 from .dkim import check_dkim
 from .dmarc import check_dmarc

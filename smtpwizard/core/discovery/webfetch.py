@@ -18,6 +18,7 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import InputError
+from ..inputs import is_ip
 from ..net.http1 import (
     HttpProtocolError,
     HttpResponse,
@@ -26,7 +27,6 @@ from ..net.http1 import (
     parse_url,
     system_addresses,
 )
-from ..net.resolve import is_ip
 from ..net.tlsinfo import make_client_context
 from .decoding import ACCEPT_ENCODING, CappedDecoder, DecodeError, DocumentTooLarge
 from .dns import Resolver

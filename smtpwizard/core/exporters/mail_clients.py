@@ -7,7 +7,7 @@ import base64
 import shlex
 from urllib.parse import quote
 
-from ..net.resolve import is_ip
+from ..inputs import is_ip
 from ..settings import Security
 from .base import Audience, ExportFormat, ExportRequest, Renderer, ValueNotRepresentable
 from .escaping import mailbox, muttrc_string, refuse_line_breaks

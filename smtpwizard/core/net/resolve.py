@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from dataclasses import dataclass
 
+from ..inputs import is_ip
 from ..settings import ResolverConfig
 
 __all__ = ["Resolution", "ResolveError", "ResolverConfig", "resolve_host"]
@@ -26,19 +26,6 @@ class ResolveError(Exception):
 class Resolution:
     addresses: tuple[str, ...]
     how: str  # a few words for the step detail
-
-
-def is_ip(host: str) -> bool:
-    # Most hosts are names: answer those without ipaddress's two exceptions (~25 us a name).
-    if ":" not in host:
-        digits = host.replace(".", "")
-        if not (digits.isascii() and digits.isdigit()):
-            return False
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
