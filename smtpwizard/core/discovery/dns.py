@@ -150,23 +150,13 @@ class Resolver:
 
     async def addresses(self, name: str) -> DnsAnswer[str]:
         """IPv4 then IPv6 addresses; asked together."""
-        if self._config_error:
-            return DnsAnswer(reason=self._config_error, failed=True)
-        v4_question = self._question(name, "A")
-        v6_question = self._question(name, "AAAA")  # both in flight before either is awaited
-        try:
-            v4 = await self._result(v4_question, name, "address")
-        except BaseException:
-            if self._asked is None:  # nobody else waits for it
-                v6_question.cancel()
-            raise
-        v6 = await self._result(v6_question, name, "address")
-        return _addresses(v4, v6)
+        return await self.addresses_soon(name)
 
     def addresses_soon(self, name: str) -> asyncio.Future[DnsAnswer[str]]:
         """addresses() without a task: the questions leave now, and the answer is there the
         pass the last of them comes in (a shared resolver's addresses() for the same name
-        asks nothing more). Cancelled when the resolver closes."""
+        asks nothing more). Cancelled when the resolver closes; cancelling it gives up the
+        questions unless the resolver shares them."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[DnsAnswer[str]] = loop.create_future()
         if self._config_error:
@@ -183,8 +173,14 @@ class Resolver:
             v4, v6 = (self._interpret(q, name, "address") for q in questions)
             answer.set_result(_addresses(v4, v6))
 
+        def given_up(_: object) -> None:
+            if answer.cancelled() and self._asked is None:  # nobody else waits for them
+                for question in questions:
+                    question.cancel()
+
         for question in questions:
             question.add_done_callback(one_in)
+        answer.add_done_callback(given_up)
         return answer
 
     async def open(self) -> None:

@@ -229,10 +229,11 @@ class DnsClient:
     async def open(self) -> None:
         """Make the socket to the first server now, before the first question.
 
-        Making a socket takes a pass of the event loop, and a question asked before it exists
+        A reader socket is made at once anyway; asyncio's datagram transport (loops without
+        add_reader) takes a pass of the event loop, and a question asked before it exists
         waits for it: the first questions of a discovery then left together with all the rest,
-        one pass late, and the answer that everything else waits for (the MX) queued behind
-        theirs (bench/probe.py on loopback). Failures are the first question's to report.
+        one pass late, and the answer everything else waits for (the MX) queued behind theirs
+        (bench/probe.py on loopback). Failures are the first question's to report.
         """
         if self.servers:
             with contextlib.suppress(Exception):
