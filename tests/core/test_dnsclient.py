@@ -206,6 +206,25 @@ async def _tcp_beside(port: int, handle: Callable[[bytes], bytes]) -> asyncio.Se
     return await asyncio.start_server(serve, "127.0.0.1", port)
 
 
+async def _udp_and_tcp(
+    servers: list, reply: Reply, handle: Callable[[bytes], bytes]
+) -> tuple[tuple[str, int], asyncio.Server]:
+    """A UDP server and a TCP listener on one port number: the UDP port is chosen by the
+    system, and that number may already be somebody's TCP port; then take another."""
+    for _ in range(50):
+        protocol, address = await _serve(reply)
+        try:
+            tcp = await _tcp_beside(address[1], handle)
+        except OSError:
+            assert protocol.transport is not None
+            protocol.transport.close()
+            continue
+        assert protocol.transport is not None
+        servers.append(protocol.transport)
+        return address, tcp
+    raise AssertionError("no port number free for both UDP and TCP")
+
+
 def _truncated(query: dns.message.Message, _: int) -> list[bytes]:
     response = dns.message.make_response(query)
     response.flags |= dns.flags.TC
@@ -227,8 +246,7 @@ def _truncated(query: dns.message.Message, _: int) -> list[bytes]:
     ids=["no-length", "short", "truncated-again"],
 )
 async def test_a_broken_answer_over_tcp_fails_that_server(servers, over_tcp, problem):
-    _, address = await _start(servers, _truncated)
-    tcp = await _tcp_beside(address[1], over_tcp)
+    address, tcp = await _udp_and_tcp(servers, _truncated, over_tcp)
     try:
         with pytest.raises(DnsServersFailed, match=problem):
             await DnsClient([address]).ask("big.test", "TXT", 2.0)
