@@ -148,9 +148,6 @@ def verified_certificate_info(decoded: dict[str, Any], der: bytes) -> Certificat
         parts = (f"{_RFC4514.get(k, k)}={v}" for rdn in reversed(rdns) for k, v in rdn)
         return ",".join(parts) or "(no name)"
 
-    def when(text: str) -> datetime:
-        return _cert_time(text)
-
     alt = decoded.get("subjectAltName", ())
     names = [v for k, v in alt if k == "DNS"]
     names += [str(ipaddress.ip_address(v.strip())) for k, v in alt if k == "IP Address"]
@@ -158,8 +155,8 @@ def verified_certificate_info(decoded: dict[str, Any], der: bytes) -> Certificat
         subject=name(decoded.get("subject", ())),
         issuer=name(decoded.get("issuer", ())),
         san_names=tuple(names),
-        not_before=when(decoded["notBefore"]),
-        not_after=when(decoded["notAfter"]),
+        not_before=_cert_time(decoded["notBefore"]),
+        not_after=_cert_time(decoded["notAfter"]),
         fingerprint_sha256=hashlib.sha256(der).hexdigest(),
         self_signed=decoded.get("issuer") == decoded.get("subject"),
     )
