@@ -11,20 +11,6 @@ from pathlib import Path
 from ..atomic import atomic_write_bytes
 from ..credentials import credential_key
 from ..settings import Account, ServerSettings
-from . import (
-    card,
-    frameworks,
-    mail_clients,
-    mail_programs,
-    outlook,
-    rails_spring_dotnet,
-    relays,
-    selfhosted_apps,
-    selfhosted_php,
-    selfhosted_ruby,
-    tools,
-    websites,
-)
 from .base import (
     ExportError,
     ExportFormat,
@@ -35,23 +21,38 @@ from .base import (
     UnknownFormat,
     ValueNotRepresentable,
 )
+from .card import FORMATS as CARD
+from .frameworks import FORMATS as FRAMEWORKS
+from .mail_clients import FORMATS as MAIL_CLIENTS
+from .mail_programs import FORMATS as MAIL_PROGRAMS
+from .outlook import FORMATS as OUTLOOK
+from .rails_spring_dotnet import FORMATS as RAILS_SPRING_DOTNET
+from .relays import FORMATS as RELAYS
+from .selfhosted_apps import FORMATS as SELFHOSTED_APPS
+from .selfhosted_php import FORMATS as SELFHOSTED_PHP
+from .selfhosted_ruby import FORMATS as SELFHOSTED_RUBY
 from .thunderbird_prefs import profile_identities, profile_smtp_servers
+from .tools import FORMATS as TOOLS
+from .websites import FORMATS as WEBSITES
 
 __all__ = ["FORMATS", "get_format", "render_export", "write_export"]
 
+# (Each module's FORMATS by name, not `from . import module`: that form imports the package,
+# whose __init__ imports this module, a circle for anyone reading the import graph.)
+
 FORMATS: tuple[ExportFormat, ...] = (
-    *mail_programs.FORMATS,
-    *outlook.FORMATS,
-    *mail_clients.FORMATS,
-    *websites.FORMATS,
-    *selfhosted_php.FORMATS,
-    *selfhosted_ruby.FORMATS,
-    *selfhosted_apps.FORMATS,
-    *frameworks.FORMATS,
-    *rails_spring_dotnet.FORMATS,
-    *tools.FORMATS,
-    *relays.FORMATS,
-    *card.FORMATS,
+    *MAIL_PROGRAMS,
+    *OUTLOOK,
+    *MAIL_CLIENTS,
+    *WEBSITES,
+    *SELFHOSTED_PHP,
+    *SELFHOSTED_RUBY,
+    *SELFHOSTED_APPS,
+    *FRAMEWORKS,
+    *RAILS_SPRING_DOTNET,
+    *TOOLS,
+    *RELAYS,
+    *CARD,
 )
 _BY_ID = {fmt.id: fmt for fmt in FORMATS}
 # Names, addresses and usernames end up in mail headers: no control characters at all there.
