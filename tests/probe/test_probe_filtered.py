@@ -12,7 +12,7 @@ import contextlib
 import time
 
 from smtpwizard.core.check import ProgressEvent, StepName, StepResult, StepStatus
-from smtpwizard.core.probe import PortStatus, ProbeOptions, probe_host
+from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.probe.connects import FILTERED_AFTER, MIN_WAIT, ConnectWatch
 from smtpwizard.core.settings import Security
 from tests.labkit.filtered import FilteredPort
@@ -37,6 +37,29 @@ def test_a_filtered_better_port_does_not_hold_a_verified_answer(make_host):
         report = result.report(port)
         assert report.status is PortStatus.PENDING and report.probing
     assert result.report(host.port(2525)).diagnosis.code == "connection_refused"
+    assert host.all_idle()
+
+
+def test_a_filtered_port_listed_after_the_answer_does_not_hold_it(make_host):
+    """A better source names a server late (search.py retargets): its connect starts after the
+    working port was verified, and is presumed filtered on its own host's round trips then."""
+    host = make_host(p587="starttls_ok")
+    options = ProbeOptions(ports=((host.port(587), S),), ca_file=host.ca_file, timeout=15.0)
+    working = ProbeTarget(host.ip, host.port(587), S)
+
+    async def late() -> tuple:
+        with FilteredPort(host.ip) as dead:
+            async with ProbeRun([working], options) as run:
+                first = await run.decided()
+                run.retarget([ProbeTarget(host.ip, dead.port, S), working])
+                return first, await run.decided(), dead.port
+
+    first, result, dead_port = asyncio.run(late())
+    assert first.recommended is not None and first.recommended.port == host.port(587)
+    assert result.decided
+    assert result.recommended is not None and result.recommended.port == host.port(587)
+    # Decided while it still connects, not after its connect gave up 8 s later.
+    assert result.report(dead_port).status is PortStatus.PENDING
     assert host.all_idle()
 
 

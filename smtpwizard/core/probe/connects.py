@@ -33,17 +33,19 @@ class ConnectWatch:
         self._hosts.append(host.casefold())
         self._since.append(None)
 
-    def on_progress(self, index: int, event: ProgressEvent) -> None:
+    def on_progress(self, index: int, event: ProgressEvent) -> bool:
+        """True when it changed what next_change() or presumed_filtered() say."""
         step = event.step
         if step.name is not StepName.CONNECT:
-            return
+            return False
         if step.status is StepStatus.RUNNING:
             self._since[index] = time.monotonic()
-            return
+            return True
         self._since[index] = None
         if step.status is StepStatus.OK and step.duration is not None:
             host = self._hosts[index]
             self._rtt[host] = min(self._rtt.get(host, step.duration), step.duration)
+        return True
 
     def ended(self, index: int) -> None:
         self._since[index] = None

@@ -198,7 +198,7 @@ class ProbeRun:
 
     async def finished(self) -> ProbeResult:
         """The answer once every port has finished (or at the overall deadline)."""
-        await self._wait_until(lambda: all(r.finished for r in self._live()))
+        await self._wait_until(lambda now: all(r.finished for r in self._live()))
         return self.snapshot()
 
     def snapshot(self) -> ProbeResult:
@@ -235,13 +235,14 @@ class ProbeRun:
         rank = self._rank[index]
         return len(self._order) + rank if self._second_mode[index] else rank
 
-    def _is_decided(self) -> bool:
+    def _is_decided(self, now: float | None = None) -> bool:
         live = self._live()
         best = min((self._effective_rank(r) for r in live if r.working), default=math.inf)
         open_ones = [i for i in self._order if not self._reports[i].finished]
         if best == math.inf:
             return not open_ones  # "nothing works" is never presumed
-        now = time.monotonic()
+        if now is None:
+            now = time.monotonic()
         return all(
             self._best_possible(i) > best or self._connects.presumed_filtered(i, now)
             for i in open_ones
@@ -255,13 +256,13 @@ class ProbeRun:
         assert best.security is not None
         return Recommendation(best.host, best.port, best.security, best)
 
-    async def _wait_until(self, predicate: Callable[[], bool]) -> None:
+    async def _wait_until(self, predicate: Callable[[float], bool]) -> None:
         self.start()
         while True:
             self._changed.clear()
-            if predicate():
+            now = time.monotonic()  # one reading for both: else a limit between is missed
+            if predicate(now):
                 return
-            now = time.monotonic()
             remaining = self._deadline - now
             running = any(r.probing for r in self._live() if not r.finished)
             if remaining <= -_GRACE or (remaining <= 0 and not running):
@@ -383,7 +384,8 @@ class ProbeRun:
         )
 
         def progress(event: ProgressEvent) -> None:
-            self._connects.on_progress(index, event)
+            if self._connects.on_progress(index, event):  # when to presume filtered changed
+                self._changed.set()
             self._slots.on_progress(index, event, self._connects.round_trip(target.host))
 
         try:
