@@ -24,6 +24,8 @@ Port kinds:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
 import sys
 import threading
@@ -140,31 +142,88 @@ async def _write_from(
         writer.close()
 
 
-class FastDns(asyncio.DatagramProtocol):
-    """The lab's DNS over UDP: the zone's answer, sent one round trip after the question."""
+class FastDns:
+    """The lab's DNS over UDP, in a process of its own: the zone's answer, one round trip late.
+
+    Its own process, because a thread of the lab process waits for the GIL behind the SMTP
+    servers and relays: on loopback its answers then came 2-3 ms late and in bursts (measured
+    here: an MX asked first was answered after the twelve questions asked after it), a delay
+    no real resolver has, and one that taxes whoever asks more. Each distinct question is
+    answered from a cache of its wire answer (only the ID differs), as a caching resolver does.
+    Forked, because the lab process is a daemon (multiprocessing gives daemons no children),
+    before the lab starts any thread; it ends when the lab closes it or the lab's end of the
+    pipe closes (the lab died).
+    """
 
     def __init__(self, zone: Any, rtt: Any) -> None:
-        self._zone = zone
+        records = dict(zone.records)
+        address_r, address_w = os.pipe()
+        self._alive_r, self._alive_w = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the DNS process
+            code = 1
+            try:
+                os.close(address_r)
+                os.close(self._alive_w)
+                _serve_dns(records, rtt, address_w, self._alive_r)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(address_w)
+        os.close(self._alive_r)
+        with os.fdopen(address_r) as reader:
+            host, _, port = reader.readline().strip().rpartition(" ")
+        if not port:
+            raise RuntimeError("the lab's DNS server did not start")
+        self.address = (host, int(port))
+
+    def close(self) -> None:
+        os.close(self._alive_w)  # the DNS process sees the end of the pipe and exits
+        os.waitpid(self._pid, 0)
+
+
+class _DnsResponder(asyncio.DatagramProtocol):
+    def __init__(self, records: dict[str, dict[str, list[str]]], rtt: Any) -> None:
+        from tests.discovery.servers import Zone
+
+        self._zone = Zone(records=records)
         self._rtt = rtt
-        self._loop = asyncio.new_event_loop()
+        self._answers: dict[bytes, bytes] = {}  # the question's wire form without its ID
         self._transport: asyncio.DatagramTransport | None = None
-        threading.Thread(target=self._loop.run_forever, daemon=True).start()
-        endpoint = self._loop.create_datagram_endpoint(lambda: self, local_addr=(LAB_IP, 0))
-        asyncio.run_coroutine_threadsafe(endpoint, self._loop).result(10)
-        assert self._transport is not None
-        self.address: tuple[str, int] = self._transport.get_extra_info("sockname")[:2]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]  # a datagram transport
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        reply = _answer(self._zone, data)
+        key = data[2:]
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = _answer(self._zone, data)[2:]
+        reply = data[:2] + answer
         assert self._transport is not None
         delay = float(self._rtt.value)
         if delay > 0:
-            self._loop.call_later(delay, self._transport.sendto, reply, addr)
+            asyncio.get_running_loop().call_later(delay, self._transport.sendto, reply, addr)
         else:
             self._transport.sendto(reply, addr)
+
+
+def _serve_dns(
+    records: dict[str, dict[str, list[str]]], rtt: Any, address_w: int, alive_r: int
+) -> None:
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _DnsResponder(records, rtt), local_addr=(LAB_IP, 0)
+        )
+        host, port = transport.get_extra_info("sockname")[:2]
+        os.write(address_w, f"{host} {port}\n".encode())
+        os.close(address_w)
+        ended = loop.create_future()
+        loop.add_reader(alive_r, lambda: ended.done() or ended.set_result(None))
+        await ended  # readable only at EOF: the lab closed its end, or died
+
+    asyncio.run(serve())
 
 
 def _answer(zone: Any, wire: bytes) -> bytes:
@@ -209,7 +268,13 @@ def serve_lab(conn: Any, rtt: Any, layouts: dict[str, list[str]], mx_domain: str
     from tests.discovery.servers import Zone
     from tests.labkit import Lab
 
-    with Lab() as lab:
+    zone = Zone()
+    zone.add(mx_domain, "MX", f"10 {SERVER}.")
+    zone.add(SERVER, "A", PUBLIC_IP)
+    dns = FastDns(zone, rtt)  # first: it forks, and nothing here has started a thread yet
+    with contextlib.ExitStack() as stack:
+        stack.callback(dns.close)
+        lab = stack.enter_context(Lab())
         relays = Relays(rtt)
         ports: dict[str, list[int]] = {}
         direct: dict[str, int] = {}
@@ -226,10 +291,6 @@ def serve_lab(conn: Any, rtt: Any, layouts: dict[str, list[str]], mx_domain: str
                     endpoint = lab.start(kind, host=LAB_IP)
                     direct.setdefault(kind, endpoint.port)
                     ports[name].append(relays.relay((LAB_IP, endpoint.port)))
-        zone = Zone()
-        zone.add(mx_domain, "MX", f"10 {SERVER}.")
-        zone.add(SERVER, "A", PUBLIC_IP)
-        dns = FastDns(zone, rtt)
         conn.send(
             {
                 "ports": ports,

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import time
 
-from smtpwizard.core.check import ProgressEvent, StepName, StepResult, StepStatus
 from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.probe.connects import FILTERED_AFTER, MIN_WAIT, ConnectWatch
 from smtpwizard.core.settings import Security
@@ -106,30 +105,25 @@ def test_nothing_working_is_never_presumed(make_host):
     assert result.report(host.port(465)).diagnosis.code == "connection_refused"
 
 
-def _event(name: StepName, status: StepStatus, duration: float | None = None) -> ProgressEvent:
-    step = StepResult(name, status=status, duration=duration)
-    return ProgressEvent(step, (step,), 0.0)
-
-
 def test_connect_watch_uses_the_same_hosts_fastest_connect():
     watch = ConnectWatch(["mx.example", "MX.example", "other.example"])
-    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.RUNNING))
-    watch.on_progress(2, _event(StepName.CONNECT, StepStatus.RUNNING))
+    watch.connecting(0)
+    watch.connecting(2)
     began = time.monotonic()
     later = began + 10.0
     assert not watch.presumed_filtered(0, later)  # no round trip of that host known yet
     assert watch.next_change(began) is None
-    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.RUNNING))
-    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.OK, duration=0.2))
-    watch.on_progress(1, _event(StepName.EHLO, StepStatus.OK, duration=5.0))  # ignored
+    watch.connecting(1)
+    watch.ended(1, connect_time=0.2)
     assert watch.round_trip("mx.EXAMPLE") == 0.2
     assert not watch.presumed_filtered(0, began)
     assert watch.presumed_filtered(0, began + FILTERED_AFTER * 0.2 + 0.01)
     assert not watch.presumed_filtered(2, later)  # another host: its own round trips count
     change = watch.next_change(began)
     assert change is not None and began < change <= began + FILTERED_AFTER * 0.2 + 0.01
-    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.FAILED, duration=9.0))
+    watch.ended(0)  # failed after 9 s: not a round trip
     assert not watch.presumed_filtered(0, later)  # finished connecting: no longer presumed
-    watch.on_progress(1, _event(StepName.CONNECT, StepStatus.OK, duration=0.0001))
-    watch.on_progress(0, _event(StepName.CONNECT, StepStatus.RUNNING))
+    watch.connecting(1)
+    watch.ended(1, connect_time=0.0001)
+    watch.connecting(0)
     assert not watch.presumed_filtered(0, time.monotonic() + MIN_WAIT / 2)  # the floor

@@ -9,8 +9,9 @@ from typing import Any
 import aiosmtplib
 
 from .. import diagnosis as dx
-from ..diagnosis import Diagnosis, DiagnosisContext
+from ..diagnosis import THROTTLE_SILENT, Diagnosis, DiagnosisContext
 from ..net.resolve import ResolveError
+from .model import StepLimits
 from .steps import StepName
 
 # OpenSSL X509_V_ERR_* codes we explain differently.
@@ -153,4 +154,54 @@ def resolve_failure(err: ResolveError, ctx: DiagnosisContext) -> Diagnosis:
         explanation="Looking up {host} failed: " + err.detail + ".",
         fix="Check the server name and your internet connection, then try again.",
         technical=err.detail,
+    )
+
+
+def step_timeout(
+    name: StepName, ctx: DiagnosisContext, limits: StepLimits, overall: bool
+) -> Diagnosis:
+    """A step that ran out of time: its own limit, or the whole check's (overall)."""
+    waited = "the overall time limit" if overall else "the time limit for this step"
+    if name is StepName.RESOLVE:
+        # A resolver that does not answer is a DNS problem (offline, DNS down), not a
+        # server that does not answer and not a wrong name.
+        return dx.make(
+            "offline",
+            ctx,
+            step=name.value,
+            why="no name server answered within " + waited,
+            technical=f"timeout during {name.value}",
+        )
+    if name in (StepName.CONNECT,):
+        return dx.make("timeout", ctx, step=name.value, technical="connect timeout")
+    if name is StepName.GREETING:
+        return dx.make(
+            "timeout",
+            ctx,
+            step=name.value,
+            explanation=(
+                "{host} accepted the connection on port {port} but never greeted us. Either "
+                "something in between blocks mail traffic, or the server is overloaded."
+            ),
+            technical="no greeting before the deadline",
+        )
+    if name is StepName.AUTH and not overall:
+        # Everything before answered at once; only the sign-in hangs: a server holding
+        # sign-ins back after failures (Dovecot's penalty, real in tests/realservers/).
+        return dx.make(
+            "auth_throttled",
+            ctx,
+            step=name.value,
+            throttle_what=THROTTLE_SILENT.format(seconds=f"{limits.auth:g}"),
+            technical="no answer to AUTH before the step's time limit",
+        )
+    return dx.make(
+        "timeout",
+        ctx,
+        step=name.value,
+        explanation=(
+            '{host} stopped answering while we were at the step "' + name.label.lower() + '".'
+        ),
+        fix="Try again in a moment. If it keeps happening, try another port (587, 465, 2525).",
+        technical=f"timeout during {name.value}",
     )

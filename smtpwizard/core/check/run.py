@@ -18,12 +18,10 @@ from .. import diagnosis as dx
 from ..diagnosis import Diagnosis
 from ..diagnosis.catalogue import CATALOGUE
 from ..errors import InputError
-from ..inputs import parse_email, refuse_control_characters
-from ..net.network import open_tcp
-from ..net.resolve import ResolveError, resolve_host
 from ..settings import Security, ServerSettings
 from .auth import authenticate
-from .failures import StepFailure, classify_connect_error, resolve_failure
+from .connect import Connection, find_addresses, open_connection, validate_for_wire
+from .failures import StepFailure
 from .model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
 from .secure import implicit_tls_and_greeting, plain_greeting, starttls
 from .send import send_test_message
@@ -42,23 +40,6 @@ __all__ = [
 ]
 
 
-def validate_for_wire(
-    settings: ServerSettings, options: CheckOptions, password: str | None
-) -> None:
-    """Refuse, before any traffic, values that could inject SMTP commands."""
-    refuse_control_characters(settings.host, "server name", "host")
-    if settings.username is not None:
-        refuse_control_characters(settings.username, "username", "username")
-    if password is not None and "\x00" in password:
-        raise InputError("The password contains a NUL character, which cannot be sent.", "password")
-    if options.send_to is not None:
-        parse_email(options.send_to, "send_to")
-    if options.mail_from is not None:
-        parse_email(options.mail_from, "mail_from")
-    if not 1 <= settings.port <= 65535:
-        raise InputError(f"The port must be between 1 and 65535, not {settings.port}.", "port")
-
-
 async def run_check(
     settings: ServerSettings,
     *,
@@ -66,8 +47,13 @@ async def run_check(
     options: CheckOptions | None = None,
     progress: ProgressCallback | None = None,
     access_token: str | None = None,
+    connection: Connection | None = None,
 ) -> CheckResult:
-    """`access_token` (OAuth2) signs in with OAUTHBEARER/XOAUTH2 instead of `password`."""
+    """`access_token` (OAuth2) signs in with OAUTHBEARER/XOAUTH2 instead of `password`.
+
+    `connection`: the server already found and connected to (connect.py, the probe's way);
+    the check owns its socket and starts at its third step.
+    """
     options = options or CheckOptions()
     validate_for_wire(settings, options, password)
     if access_token is not None and (
@@ -76,7 +62,8 @@ async def run_check(
         raise InputError("The access token is empty or has spaces or line breaks in it.", "token")
     if options.send_to and not (options.mail_from or (settings.username or "").count("@") == 1):
         raise InputError("To send a test message, give a sender address (--from).", "mail_from")
-    return await _execute(CheckSession(settings, password, options, progress, access_token))
+    run = CheckSession(settings, password, options, progress, access_token, connection)
+    return await _execute(run)
 
 
 async def _execute(run: CheckSession) -> CheckResult:
@@ -137,25 +124,10 @@ async def _admitted(run: CheckSession, admission: AbstractAsyncContextManager[ob
 
 async def _conversation(run: CheckSession) -> Diagnosis:
     settings = run.settings
-    async with run.step(StepName.RESOLVE, run.limits.resolve) as step:
-        try:
-            resolution = await resolve_host(
-                settings.host,
-                settings.port,
-                run.options.resolver,
-                run.limit(run.limits.resolve),
-            )
-        except ResolveError as exc:
-            raise StepFailure(StepName.RESOLVE, resolve_failure(exc, run.context)) from exc
-        step.detail = resolution.how
-
-    async with run.step(StepName.CONNECT, run.limits.connect) as step:
-        sock, run.address, errors = await open_tcp(resolution.addresses, settings.port)
-        if sock is None:
-            raise StepFailure(StepName.CONNECT, classify_connect_error(errors, run.context))
-        run.server.address = run.address
-        step.detail = f"connected to {run.address} port {settings.port}"
-    run.socket = sock
+    if run.socket is None:
+        await _resolve_and_connect(run)
+    sock = run.socket
+    assert sock is not None
     if run.options.admission is not None:
         await _admitted(run, run.options.admission())
 
@@ -218,6 +190,18 @@ async def _conversation(run: CheckSession) -> Diagnosis:
     if run.message_sent:
         explanation += " A short test message went to {send_to}; it should arrive within a minute."
     return dx.make("ok", run.context, explanation=explanation, send_to=run.options.send_to)
+
+
+async def _resolve_and_connect(run: CheckSession) -> None:
+    settings = run.settings
+    async with run.step(StepName.RESOLVE, run.limits.resolve) as step:
+        limit = run.limit(run.limits.resolve)
+        resolution = await find_addresses(settings, run.options, run.context, limit)
+        step.detail = resolution.how
+    async with run.step(StepName.CONNECT, run.limits.connect) as step:
+        run.socket, run.address = await open_connection(resolution, settings, run.context)
+        run.server.address = run.address
+        step.detail = f"connected to {run.address} port {settings.port}"
 
 
 async def _authenticate(run: CheckSession) -> None:

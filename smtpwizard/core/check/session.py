@@ -16,11 +16,12 @@ from typing import Any
 import aiosmtplib
 
 from .. import diagnosis as dx
-from ..diagnosis import THROTTLE_SILENT, Diagnosis, DiagnosisContext
+from ..diagnosis import Diagnosis, DiagnosisContext
 from ..net.tlsinfo import TlsInfo, make_client_context
 from ..servertext import printable
 from ..settings import ServerSettings
-from .failures import StepFailure, classify_exception
+from .connect import Connection, connected_steps
+from .failures import StepFailure, classify_exception, step_timeout
 from .model import CheckOptions, ServerInfo, planned_steps
 from .steps import ProgressCallback, ProgressEvent, StepName, StepResult, StepStatus
 from .tracing_smtp import TracingSMTP
@@ -37,6 +38,7 @@ class CheckSession:
         options: CheckOptions,
         progress: ProgressCallback | None,
         access_token: str | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.settings = settings
         self.password = password
@@ -56,7 +58,8 @@ class CheckSession:
         self.with_auth = bool(settings.username)
         names = planned_steps(settings, with_auth=self.with_auth, send=bool(options.send_to))
         self.steps = {name: StepResult(name) for name in names}
-        self.start = time.monotonic()
+        # Connected before (connect.py): the check began when finding the server began.
+        self.start = connection.began if connection else time.monotonic()
         self.deadline = self.start + options.timeout
         self.smtp: TracingSMTP | None = None
         self.socket: socket.socket | None = None  # connected; closed by smtp once it has one
@@ -64,6 +67,11 @@ class CheckSession:
         self.message_sent = False
         self.message_id: str | None = None  # of the test message, to find it in the mailbox
         self.address: str | None = None
+        if connection is not None:
+            for step in connected_steps(settings, connection):
+                self.steps[step.name] = step
+            self.socket, self.address = connection.socket, connection.address
+            self.server.address = connection.address
         self.pinned = settings.trusted_fingerprint is not None
         self.tls_context = make_client_context(options.ca_file, pinned=self.pinned)
         self._cancels_before = _cancel_requests()
@@ -130,50 +138,7 @@ class CheckSession:
                 self.emit(step)
 
     def timeout_diagnosis(self, name: StepName, overall: bool) -> Diagnosis:
-        waited = "the overall time limit" if overall else "the time limit for this step"
-        if name is StepName.RESOLVE:
-            # A resolver that does not answer is a DNS problem (offline, DNS down), not a
-            # server that does not answer and not a wrong name.
-            return dx.make(
-                "offline",
-                self.context,
-                step=name.value,
-                why="no name server answered within " + waited,
-                technical=f"timeout during {name.value}",
-            )
-        if name in (StepName.CONNECT,):
-            return dx.make("timeout", self.context, step=name.value, technical="connect timeout")
-        if name is StepName.GREETING:
-            return dx.make(
-                "timeout",
-                self.context,
-                step=name.value,
-                explanation=(
-                    "{host} accepted the connection on port {port} but never greeted us. Either "
-                    "something in between blocks mail traffic, or the server is overloaded."
-                ),
-                technical="no greeting before the deadline",
-            )
-        if name is StepName.AUTH and not overall:
-            # Everything before answered at once; only the sign-in hangs: a server holding
-            # sign-ins back after failures (Dovecot's penalty, real in tests/realservers/).
-            return dx.make(
-                "auth_throttled",
-                self.context,
-                step=name.value,
-                throttle_what=THROTTLE_SILENT.format(seconds=f"{self.limits.auth:g}"),
-                technical="no answer to AUTH before the step's time limit",
-            )
-        return dx.make(
-            "timeout",
-            self.context,
-            step=name.value,
-            explanation=(
-                '{host} stopped answering while we were at the step "' + name.label.lower() + '".'
-            ),
-            fix="Try again in a moment. If it keeps happening, try another port (587, 465, 2525).",
-            technical=f"timeout during {name.value}",
-        )
+        return step_timeout(name, self.context, self.limits, overall)
 
     # -- what the server offers ------------------------------------------------------------
 

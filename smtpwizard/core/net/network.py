@@ -31,6 +31,12 @@ async def open_tcp(
     handshake can wait a round trip for a delayed ACK. The caller's deadline (asyncio.timeout)
     bounds the whole race; a cancelled race closes every socket it opened.
     """
+    if len(addresses) == 1:  # nothing to race: no task, no wait (a probe makes dozens)
+        try:
+            sock, address = await _connect(addresses[0], port)
+        except OSError as failed:
+            return None, None, [failed]
+        return sock, address, []
     order = happy_eyeballs_order(addresses)
     errors: list[OSError] = []
     pending: set[asyncio.Task[tuple[socket.socket, str]]] = set()

@@ -13,8 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from ..check import ProgressEvent, StepName, StepStatus
-
 FILTERED_AFTER = 4  # round trips of the same host
 # Below this, event-loop scheduling on a busy machine is larger than a loopback round trip.
 MIN_WAIT = 0.005
@@ -33,22 +31,15 @@ class ConnectWatch:
         self._hosts.append(host.casefold())
         self._since.append(None)
 
-    def on_progress(self, index: int, event: ProgressEvent) -> bool:
-        """True when it changed what next_change() or presumed_filtered() say."""
-        step = event.step
-        if step.name is not StepName.CONNECT:
-            return False
-        if step.status is StepStatus.RUNNING:
-            self._since[index] = time.monotonic()
-            return True
-        self._since[index] = None
-        if step.status is StepStatus.OK and step.duration is not None:
-            host = self._hosts[index]
-            self._rtt[host] = min(self._rtt.get(host, step.duration), step.duration)
-        return True
+    def connecting(self, index: int) -> None:
+        self._since[index] = time.monotonic()
 
-    def ended(self, index: int) -> None:
+    def ended(self, index: int, connect_time: float | None = None) -> None:
+        """Its connect ended; connect_time when it opened (then it is a round trip)."""
         self._since[index] = None
+        if connect_time is not None:
+            host = self._hosts[index]
+            self._rtt[host] = min(self._rtt.get(host, connect_time), connect_time)
 
     def round_trip(self, host: str) -> float | None:
         return self._rtt.get(host.casefold())

@@ -28,10 +28,11 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 
 from .. import diagnosis as dx
-from ..check import CheckOptions, CheckResult, ProgressEvent, run_check
+from ..check import CheckResult, ProgressEvent
 from ..diagnosis import DiagnosisContext
 from ..inputs import refuse_control_characters
 from ..settings import Security, ServerSettings
+from .attempt import attempt
 from .connects import ConnectWatch
 from .model import (
     Attempt,
@@ -370,28 +371,22 @@ class ProbeRun:
 
     async def _attempt(self, index: int, security: Security, remaining: float) -> CheckResult:
         target = self._targets[index]
-        settings = ServerSettings(host=target.host, port=target.port, security=security)
-        resolver = self._options.resolver
-        if target.addresses:
-            resolver = replace(resolver, known={**resolver.known, target.host: target.addresses})
-        options = CheckOptions(
-            timeout=min(self._options.probe_timeout, remaining),
-            ca_file=self._options.ca_file,
-            resolver=resolver,
-            limits=self._options.limits,
-            admission=lambda: self._conversation_slot(index),
-            progress_steps=False,  # progress() below reads event.step alone
-        )
 
         def progress(event: ProgressEvent) -> None:
-            if self._connects.on_progress(index, event):  # when to presume filtered changed
-                self._changed.set()
             self._slots.on_progress(index, event, self._connects.round_trip(target.host))
 
-        try:
-            return await run_check(settings, options=options, progress=progress)
-        finally:
-            self._connects.ended(index)
+        return await attempt(
+            target.host,
+            target.port,
+            security,
+            target.addresses,
+            self._options,
+            min(self._options.probe_timeout, remaining),
+            admission=lambda: self._conversation_slot(index),
+            watch=(self._connects, index),
+            changed=self._changed.set,
+            progress=progress,
+        )
 
 
 # Checks share the probe's deadline; at it, a running check gets this long to finish on its
