@@ -266,3 +266,36 @@ async def test_the_loop_decides_how_the_socket_is_read(servers, socket_kind):
     assert all(answer.records == ("127.0.0.7",) for answer in answers)
     expected = "ReaderSocket" if socket_kind == "add_reader" else "EndpointSocket"
     assert type(made.result()).__name__ == expected
+
+
+async def test_a_listener_hears_the_answer_before_any_waiter_does(servers):
+    """call_when_done: the next question on the path to an answer leaves at once, not a pass
+    of the loop later; a listener that raises breaks neither the question nor the others."""
+    _, address = await _start(servers, lambda query, _: [_answer(query)])
+    client = DnsClient([address])
+    first = client.question("first.test", "A", 2.0)
+    resumed: list[str] = []
+    heard: list[tuple[str, bool, list[str]]] = []
+
+    async def waiter() -> None:
+        await first
+        resumed.append("waiter")
+
+    def broken(_: asyncio.Future) -> None:
+        raise RuntimeError("a listener's own bug")
+
+    def listener(done: asyncio.Future) -> None:
+        heard.append((done.result().records[0], done.done(), list(resumed)))
+        second.append(client.question("second.test", "A", 2.0))
+
+    second: list[asyncio.Future] = []
+    waiting = asyncio.ensure_future(waiter())
+    await asyncio.sleep(0)  # one pass, not a wait: the waiter now awaits, first in line
+    client.call_when_done(first, broken)
+    client.call_when_done(first, listener)
+    await waiting
+    assert heard == [("127.0.0.7", True, [])]  # done, and the waiter had not resumed yet
+    assert (await second[0]).records == ("127.0.0.7",)
+    late: list[str] = []
+    client.call_when_done(first, lambda done: late.append(done.result().records[0]))
+    assert late == ["127.0.0.7"]  # already answered: called at once

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -101,14 +102,18 @@ class Resolver:
         self._client = DnsClient(servers, attempt=min(timeout, 2.0))
 
     async def mx(self, name: str) -> DnsAnswer[MxRecord]:
-        answer = await self._query(name, "MX", "mail server (MX) records")
-        if isinstance(answer, _Problem):
-            return DnsAnswer(reason=answer.reason, failed=answer.failed)
-        records = sorted(
-            (MxRecord(pref, _host(host)) for pref, host in answer.records),
-            key=lambda r: (r.preference, r.host),
+        return _mx_records(await self._query(name, "MX", _MX))
+
+    def mx_now(self, name: str, then: Callable[[DnsAnswer[MxRecord]], None]) -> None:
+        """then(answer) the moment the MX answer is in (DnsClient.call_when_done): the
+        question leaves now; mx() for the same name shares it (a shared resolver)."""
+        if self._config_error:
+            then(DnsAnswer(reason=self._config_error, failed=True))
+            return
+        question = self._question(name, "MX")
+        self._client.call_when_done(
+            question, lambda done: then(_mx_records(self._interpret(done, name, _MX)))
         )
-        return DnsAnswer(tuple(records))
 
     async def srv(self, name: str) -> DnsAnswer[SrvRecord]:
         answer = await self._query(name, "SRV", "SRV records")
@@ -152,11 +157,14 @@ class Resolver:
         """IPv4 then IPv6 addresses; asked together."""
         return await self.addresses_soon(name)
 
-    def addresses_soon(self, name: str) -> asyncio.Future[DnsAnswer[str]]:
-        """addresses() without a task: the questions leave now, and the answer is there the
-        pass the last of them comes in (a shared resolver's addresses() for the same name
-        asks nothing more). Cancelled when the resolver closes; cancelling it gives up the
-        questions unless the resolver shares them."""
+    def addresses_soon(
+        self, name: str, then: Callable[[DnsAnswer[str]], None] | None = None
+    ) -> asyncio.Future[DnsAnswer[str]]:
+        """addresses() without a task: the questions leave now, and the answer is set the
+        moment the last of them comes in (a shared resolver's addresses() for the same name
+        asks nothing more); `then` hears it then too (DnsClient.call_when_done). Cancelled
+        when the resolver closes; cancelling it gives up the questions unless the resolver
+        shares them."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[DnsAnswer[str]] = loop.create_future()
         if self._config_error:
@@ -172,6 +180,8 @@ class Resolver:
                 return
             v4, v6 = (self._interpret(q, name, "address") for q in questions)
             answer.set_result(_addresses(v4, v6))
+            if then is not None:
+                then(answer.result())
 
         def given_up(_: object) -> None:
             if answer.cancelled() and self._asked is None:  # nobody else waits for them
@@ -179,7 +189,11 @@ class Resolver:
                     question.cancel()
 
         for question in questions:
-            question.add_done_callback(one_in)
+            if question.done():
+                question.add_done_callback(one_in)  # a cancelled one too: given up
+            else:
+                self._client.call_when_done(question, one_in)
+                question.add_done_callback(one_in)  # if given up (cancelled) instead
         answer.add_done_callback(given_up)
         return answer
 
@@ -239,6 +253,19 @@ class Resolver:
         if not answer.records:
             return _Problem(f"{name} has no {what}")
         return answer
+
+
+_MX = "mail server (MX) records"
+
+
+def _mx_records(answer: Answer) -> DnsAnswer[MxRecord]:
+    if isinstance(answer, _Problem):
+        return DnsAnswer(reason=answer.reason, failed=answer.failed)
+    records = sorted(
+        (MxRecord(pref, _host(host)) for pref, host in answer.records),
+        key=lambda r: (r.preference, r.host),
+    )
+    return DnsAnswer(tuple(records))
 
 
 def _addresses(v4: Answer, v6: Answer) -> DnsAnswer[str]:
