@@ -50,6 +50,16 @@ def test_bad_urls_are_refused_with_a_reason(text: str, reason: str) -> None:
         parse_url(text)
 
 
+def test_every_space_or_control_character_is_refused() -> None:
+    """Whatever str.isspace() calls a space, and C0 controls and DEL, anywhere in the URL."""
+    refused = [chr(cp) for cp in range(0x3100) if chr(cp).isspace() or cp < 0x20 or cp == 0x7F]
+    assert "\u00a0" in refused and "\u2028" in refused and "\u3000" in refused
+    for ch in refused:
+        with pytest.raises(ValueError, match="spaces or control characters"):
+            parse_url(f"https://h.test/a{ch}b")
+    assert str(parse_url("https://h.test/a\u00e9b")) == "https://h.test/a%C3%A9b"
+
+
 async def _serve(reply: bytes) -> tuple[asyncio.Server, int, list[bytes]]:
     seen: list[bytes] = []
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator
@@ -65,13 +66,17 @@ class Url:
         return f"{self.scheme}://{self.authority}{self.target}"
 
 
+# re's \s is str.isspace() (both are Py_UNICODE_ISSPACE); one search, not a call per character.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def parse_url(text: str) -> Url:
     """An http(s) URL; ValueError with a plain reason for anything else.
 
     A user name or password in it is dropped: nothing we fetch needs one, and it would
     otherwise be sent to whatever server the address names.
     """
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+    if _SPACE_OR_CONTROL.search(text):
         raise ValueError("an address with spaces or control characters")
     try:
         parts = urlsplit(text)

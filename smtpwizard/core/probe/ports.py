@@ -155,10 +155,9 @@ class ProbeRun:
         self._order = order
         self._rank = {index: rank for rank, index in enumerate(order)}
         for rank, index in enumerate(order):
-            target = self._targets[index]
-            self._reports[index] = replace(
-                self._reports[index], rank=rank, candidate=target.candidate
-            )
+            report, candidate = self._reports[index], self._targets[index].candidate
+            if report.rank != rank or report.candidate != candidate:
+                self._reports[index] = replace(report, rank=rank, candidate=candidate)
         for index in listed.values():  # no longer listed: stop it
             if index < len(self._tasks):
                 self._tasks[index].cancel()
