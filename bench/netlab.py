@@ -5,9 +5,10 @@ measured process's. Loopback has no latency, and `tc netem` is not available on 
 (nor could it be used on the shared loopback device), so latency is added in user space:
 
 - every DNS answer, NXDOMAIN included, comes one round trip late, however many questions are
-  in flight (an asyncio responder on its own thread: the tests' threaded DNS server starts a
-  thread per question, and twenty questions at once then queue for milliseconds behind each
-  other, which no real resolver does and which would tax whoever asks more);
+  in flight (an asyncio responder in a process of its own, answering from a cache: the tests'
+  threaded DNS server starts a thread per question, and a thread of the lab process waits for
+  the GIL behind the SMTP servers; either way questions queued for milliseconds behind each
+  other, which no real resolver does and which taxes whoever asks more);
 - a relay in front of each working SMTP server delays each direction by half a round trip, and
   the server sees the connection 1.5 round trips after the client connected (SYN, SYN-ACK, ACK).
   The client's own connect() completes at once: no user-space trick can hold back the kernel's
