@@ -30,6 +30,7 @@ from .transcript import Transcript
 __all__ = [
     "Connection",
     "connect_for_check",
+    "connected_detail",
     "connected_steps",
     "find_addresses",
     "open_connection",
@@ -138,9 +139,14 @@ def connected_steps(
             StepName.CONNECT,
             StepStatus.OK,
             connection.connect_time,
-            f"connected to {connection.address} port {settings.port}",
+            connected_detail(connection.address, settings.port),
         ),
     )
+
+
+def connected_detail(address: str, port: int) -> str:
+    """The connect step's detail once it connected."""
+    return f"connected to {address} port {port}"
 
 
 def _failed(

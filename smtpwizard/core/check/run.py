@@ -20,7 +20,13 @@ from ..diagnosis.catalogue import CATALOGUE
 from ..errors import InputError
 from ..settings import Security, ServerSettings
 from .auth import authenticate
-from .connect import Connection, find_addresses, open_connection, validate_for_wire
+from .connect import (
+    Connection,
+    connected_detail,
+    find_addresses,
+    open_connection,
+    validate_for_wire,
+)
 from .failures import StepFailure
 from .model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
 from .secure import implicit_tls_and_greeting, plain_greeting, starttls
@@ -201,7 +207,7 @@ async def _resolve_and_connect(run: CheckSession) -> None:
     async with run.step(StepName.CONNECT, run.limits.connect) as step:
         run.socket, run.address = await open_connection(resolution, settings, run.context)
         run.server.address = run.address
-        step.detail = f"connected to {run.address} port {settings.port}"
+        step.detail = connected_detail(run.address, settings.port)
 
 
 async def _authenticate(run: CheckSession) -> None:

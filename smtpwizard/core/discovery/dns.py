@@ -189,11 +189,8 @@ class Resolver:
                     question.cancel()
 
         for question in questions:
-            if question.done():
-                question.add_done_callback(one_in)  # a cancelled one too: given up
-            else:
-                self._client.call_when_done(question, one_in)
-                question.add_done_callback(one_in)  # if given up (cancelled) instead
+            self._client.call_when_done(question, one_in)
+            question.add_done_callback(one_in)  # given up (cancelled): call_when_done is silent
         answer.add_done_callback(given_up)
         return answer
 
