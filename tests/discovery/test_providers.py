@@ -248,6 +248,8 @@ def test_the_indexed_lookup_gives_what_scanning_the_whole_table_gives():
             names.add(pattern.replace("*", "a.b"))
             names.add(pattern.replace("*", "x").upper() + ".")
             names.add("sub." + pattern.replace("*", "y"))
+            names.add(pattern.replace("*", ""))  # "*" stands for at least one character
+            names.add(pattern.replace("*", "mx-1") + "x")  # its literal end does not fit
     names |= {"nowhere.test", "gmail.com", "mx.nowhere.test", ""}
     assert len(names) > 300
     for name in sorted(names):

@@ -178,16 +178,25 @@ def _indexed(name: str, field: str) -> Provider | None:
     """_best over the built-in table, its literal patterns looked up instead of scanned: a
     discovery matches several names, and the scan tried every pattern of every provider."""
     literal, wildcards = _index(field)
-    found = literal.get(name.rstrip(".").lower())
+    name = name.rstrip(".").lower()
+    found = literal.get(name)
     if found is not None:
         return found  # a literal match outranks every pattern with "*" (see _best)
-    return _best(name, wildcards)
+    # Only a pattern whose literal start and end fit the name can match it: that test is a
+    # fraction of a regex match, and all but a few patterns fail it (about 70 of them here).
+    fitting = (
+        (provider, pattern)
+        for provider, pattern, head, tail in wildcards
+        if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
+    )
+    return _best(name, ((provider, (pattern,)) for provider, pattern in fitting))
 
 
 @functools.cache
 def _index(
     field: str,
-) -> tuple[dict[str, Provider], tuple[tuple[Provider, tuple[str, ...]], ...]]:
+) -> tuple[dict[str, Provider], tuple[tuple[Provider, str, str, str], ...]]:
+    """The literal patterns by name; each pattern with "*" with its literal start and end."""
     literal: dict[str, Provider] = {}
     wildcards = []
     for provider in providers():
@@ -195,9 +204,10 @@ def _index(
         for pattern in patterns:
             if "*" not in pattern:
                 literal.setdefault(pattern.lower(), provider)  # the first, as _best keeps it
-        starred = tuple(p for p in patterns if "*" in p)
-        if starred:
-            wildcards.append((provider, starred))
+            else:
+                lowered = pattern.lower()
+                head, tail = lowered.split("*")[0], lowered.split("*")[-1]
+                wildcards.append((provider, pattern, head, tail))
     return literal, tuple(wildcards)
 
 
