@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 
@@ -72,6 +73,54 @@ def test_nothing_connects():
     sock, address, errors = connect((CLOSED_IP, OPEN_IP), port)
     assert (sock, address) == (None, None)
     assert [type(e) for e in errors] == [ConnectionRefusedError, ConnectionRefusedError]
+
+
+def test_one_refused_address():
+    with listener(OPEN_IP) as server:
+        port = server.getsockname()[1]
+    sock, address, errors = connect((CLOSED_IP,), port)
+    assert (sock, address) == (None, None)
+    assert [type(e) for e in errors] == [ConnectionRefusedError]
+
+
+def test_a_connect_given_up_closes_its_socket_and_leaves_the_loop_clean():
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def main(port: int, server_port: int) -> tuple[int, int, bool]:
+        before = open_descriptors()
+        for _ in range(20):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.01):
+                    await open_tcp((FILTERED_IP,), port)
+        after = open_descriptors()
+        # The numbers freed are reused at once: a writer left behind on one would now fire for
+        # this connection's socket (or fail to register it).
+        sock, _, _ = await open_tcp((OPEN_IP,), server_port)
+        assert sock is not None
+        sock.close()
+        return before, after, True
+
+    with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP) as server:
+        before, after, reused = asyncio.run(main(dead.port, server.getsockname()[1]))
+    assert after == before and reused
+
+
+def test_a_loop_without_add_writer_still_connects():
+    class NoWriterLoop(asyncio.SelectorEventLoop):  # as Windows' proactor loop has none
+        def add_writer(self, *args: object) -> None:
+            raise NotImplementedError
+
+    with listener(OPEN_IP) as server:
+        loop = NoWriterLoop()
+        try:
+            sock, address, errors = loop.run_until_complete(
+                open_tcp((OPEN_IP,), server.getsockname()[1])
+            )
+        finally:
+            loop.close()
+    assert sock is not None and address == OPEN_IP and errors == []
+    sock.close()
 
 
 def test_families_alternate_ipv6_first():

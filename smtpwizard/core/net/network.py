@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import socket
 
 # RFC 8305 section 5: the recommended Connection Attempt Delay.
@@ -76,12 +77,42 @@ async def _connect(address: str, port: int) -> tuple[socket.socket, str]:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, (address, port))
+        try:
+            sock.connect((address, port))
+        except (BlockingIOError, InterruptedError):
+            await _until_connected(sock, (address, port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except BaseException:
         sock.close()
         raise
     return sock, address
+
+
+async def _until_connected(sock: socket.socket, where: tuple[str, int]) -> None:
+    """The connect's end, as loop.sock_connect waits for it, without its checks for a name to
+    resolve and a transport owning the socket (ours is numeric and new): a probe makes dozens."""
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[None] = loop.create_future()
+    fd = sock.fileno()
+    try:
+        loop.add_writer(fd, _connect_ended, sock, ended)
+    except NotImplementedError:  # no add_writer (Windows' proactor loop)
+        await loop.sock_connect(sock, where)
+        return
+    try:
+        await ended
+    finally:
+        loop.remove_writer(fd)  # now, before the caller may close the socket and free its number
+
+
+def _connect_ended(sock: socket.socket, ended: asyncio.Future[None]) -> None:
+    if ended.done():
+        return
+    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        ended.set_exception(OSError(error, os.strerror(error)))
+    else:
+        ended.set_result(None)
 
 
 async def _close_all(tasks: set[asyncio.Task[tuple[socket.socket, str]]]) -> None:
