@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import socket
 import ssl
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,6 +292,25 @@ def report(layout: Layout, ms: float, r: dict[str, Any]) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def lab_for(layouts: list[Layout]) -> Iterator[tuple[Bench, Any]]:
+    """The lab of these layouts, in a process of its own, and a Bench on it; the second value's
+    .value is the lab's round trip in seconds (0 at first)."""
+    ctx = multiprocessing.get_context("spawn")
+    rtt = ctx.Value("d", 0.0)
+    here, there = ctx.Pipe()
+    kinds = {layout.key: [kind for _, _, kind in layout.ports] for layout in layouts}
+    lab = ctx.Process(target=serve_lab, args=(there, rtt, kinds, "guess.test"), daemon=True)
+    lab.start()
+    try:
+        if not here.poll(60):
+            raise SystemExit("the lab did not start within 60 s")
+        yield Bench(here.recv()), rtt
+    finally:
+        here.send("stop")
+        lab.join(10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each fast case")
@@ -304,26 +325,14 @@ def main() -> int:
     if args.runs < 1 or not rtts or min(rtts) < 0 or not layouts:
         parser.error("--runs, --rtt and --layouts must be positive")
 
-    ctx = multiprocessing.get_context("spawn")
-    rtt = ctx.Value("d", 0.0)
-    here, there = ctx.Pipe()
-    kinds = {layout.key: [kind for _, _, kind in layout.ports] for layout in layouts}
-    lab = ctx.Process(target=serve_lab, args=(there, rtt, kinds, "guess.test"), daemon=True)
-    lab.start()
     summary: list[str] = []
-    try:
-        if not here.poll(60):
-            raise SystemExit("the lab did not start within 60 s")
-        bench = Bench(here.recv())
+    with lab_for(layouts) as (bench, rtt):
         for ms in rtts:
             rtt.value = ms / 1000
             for layout in layouts:
                 result = asyncio.run(measure(bench, layout, args.runs))
                 print("\n".join(report(layout, ms, result)), flush=True)
                 summary.append(summary_row(layout, ms, result))
-    finally:
-        here.send("stop")
-        lab.join(10)
     print(f"\nMedians of {args.runs} runs (Thunderbird-style: one run when it waits a timeout).")
     print("| layout | round trip | lean | ours | ratio (<= 1.3) | Thunderbird-style | faster |")
     print("|---|---|---|---|---|---|---|")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import statistics
 import sys
 import time
@@ -32,8 +31,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from netlab import SERVER, serve_lab  # bench/ is this script's directory
-from probe import EMAIL, LAYOUTS, Bench, Layout
+from netlab import SERVER  # bench/ is this script's directory
+from probe import EMAIL, LAYOUTS, Bench, Layout, lab_for
 
 
 def parts(bench: Bench, layout: Layout, found: object) -> dict[str, Callable[[], Awaitable[None]]]:
@@ -133,21 +132,9 @@ def main() -> int:
         parser.error(f"--layouts takes some of {','.join(LAYOUTS)}")
     if args.runs < 1 or not layouts:
         parser.error("--runs and --layouts must be positive")
-    ctx = multiprocessing.get_context("spawn")
-    rtt = ctx.Value("d", 0.0)
-    here, there = ctx.Pipe()
-    kinds = {layout.key: [kind for _, _, kind in layout.ports] for layout in layouts}
-    lab = ctx.Process(target=serve_lab, args=(there, rtt, kinds, "guess.test"), daemon=True)
-    lab.start()
-    try:
-        if not here.poll(60):
-            raise SystemExit("the lab did not start within 60 s")
-        bench = Bench(here.recv())
+    with lab_for(layouts) as (bench, _):
         for layout in layouts:
             print("\n".join(asyncio.run(measure(bench, layout, args.runs))), flush=True)
-    finally:
-        here.send("stop")
-        lab.join(10)
     return 0
 
 
