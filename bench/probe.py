@@ -166,20 +166,23 @@ class Bench:
             # whatever socket reused that number (a DNS query's, which then never hears back).
             smtp.close()
 
-    async def ours(self, layout: Layout) -> float:
-        from smtpwizard.core.probe import ProbeOptions, find_server
+    def probe_options(self, layout: Layout) -> Any:
+        """The probe's options for this layout: its ports in ranking order, production timeouts."""
+        from smtpwizard.core.probe import ProbeOptions
         from smtpwizard.core.settings import Security
 
         ports = tuple(
             (port, Security(sec))
             for port, (_, sec, _) in zip(self.ports[layout.key], layout.ports, strict=True)
         )
+        return ProbeOptions(ports=ports, ca_file=self.ca_file, resolver=self.resolver)
+
+    async def ours(self, layout: Layout) -> float:
+        from smtpwizard.core.probe import find_server
+
+        probe = self.probe_options(layout)
         began = time.perf_counter()
-        search = await find_server(
-            EMAIL,
-            discovery=self.discovery,
-            probe=ProbeOptions(ports=ports, ca_file=self.ca_file, resolver=self.resolver),
-        )
+        search = await find_server(EMAIL, discovery=self.discovery, probe=probe)
         took = time.perf_counter() - began
         assert search.probe is not None
         self.split = (search.discovery.elapsed, search.probe.elapsed)

@@ -29,27 +29,28 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netlab import SERVER  # bench/ is this script's directory
 from probe import EMAIL, LAYOUTS, Bench, Layout, lab_for
 
+if TYPE_CHECKING:
+    from smtpwizard.core.discovery import DiscoveryResult
 
-def parts(bench: Bench, layout: Layout, found: object) -> dict[str, Callable[[], Awaitable[None]]]:
+
+def parts(
+    bench: Bench, layout: Layout, found: DiscoveryResult
+) -> dict[str, Callable[[], Awaitable[None]]]:
     from smtpwizard.core.check import CheckOptions, run_check
     from smtpwizard.core.discovery import discover
-    from smtpwizard.core.probe import ProbeOptions
     from smtpwizard.core.probe.ports import ProbeRun
     from smtpwizard.core.probe.targets import targets_for_candidates
     from smtpwizard.core.settings import Security, ServerSettings
 
     label, security, _ = layout.ports[layout.working]
     port = bench.port(layout, label)
-    ports = tuple(
-        (number, Security(sec))
-        for number, (_, sec, _) in zip(bench.ports[layout.key], layout.ports, strict=True)
-    )
-    probe_options = ProbeOptions(ports=ports, ca_file=bench.ca_file, resolver=bench.resolver)
+    probe_options = bench.probe_options(layout)
     settings = ServerSettings(host=SERVER, port=port, security=Security(security))
     check_options = CheckOptions(ca_file=bench.ca_file, resolver=bench.resolver)
 
@@ -69,11 +70,7 @@ def parts(bench: Bench, layout: Layout, found: object) -> dict[str, Callable[[],
             raise SystemExit(f"our check failed: {result.diagnosis.code}")
 
     async def probe_alone() -> None:
-        targets = targets_for_candidates(
-            found.candidates,  # type: ignore[attr-defined]
-            probe_options,
-            with_addresses=True,
-        )
+        targets = targets_for_candidates(found.candidates, probe_options, with_addresses=True)
         run = ProbeRun(targets, probe_options)
         try:
             result = await run.decided()

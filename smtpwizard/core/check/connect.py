@@ -20,7 +20,7 @@ from ..diagnosis import Diagnosis, DiagnosisContext
 from ..errors import InputError
 from ..inputs import parse_email, refuse_control_characters
 from ..net.network import open_tcp
-from ..net.resolve import Resolution, ResolveError, known_resolution, resolve_host
+from ..net.resolve import Resolution, ResolveError, resolve_host
 from ..settings import ServerSettings
 from .failures import StepFailure, classify_connect_error, resolve_failure, step_timeout
 from .model import CheckOptions, CheckResult, ServerInfo, planned_steps
@@ -111,11 +111,8 @@ async def connect_for_check(
         return max(0.05, min(step_limit, deadline - time.monotonic()))
 
     try:
-        # Known addresses (a probe's, from discovery) need no lookup, so no limit either.
-        resolution = known_resolution(settings.host, options.resolver)
-        if resolution is None:
-            async with asyncio.timeout(limit(limits.resolve)):
-                resolution = await find_addresses(settings, options, context, limit(limits.resolve))
+        async with asyncio.timeout(limit(limits.resolve)):
+            resolution = await find_addresses(settings, options, context, limit(limits.resolve))
         name, step_began = StepName.CONNECT, time.monotonic()
         if connecting is not None:
             connecting()

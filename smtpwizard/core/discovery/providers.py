@@ -185,11 +185,11 @@ def _indexed(name: str, field: str) -> Provider | None:
     # Only a pattern whose literal start and end fit the name can match it: that test is a
     # fraction of a regex match, and nearly every pattern fails it (46 MX patterns have "*").
     fitting = (
-        (provider, pattern)
+        (provider, (pattern,))
         for provider, pattern, head, tail in wildcards
         if name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
     )
-    return _best(name, ((provider, (pattern,)) for provider, pattern in fitting))
+    return _best(name, fitting)
 
 
 @functools.cache
@@ -206,7 +206,7 @@ def _index(
                 literal.setdefault(pattern.lower(), provider)  # the first, as _best keeps it
             else:
                 lowered = pattern.lower()
-                head, tail = lowered.split("*")[0], lowered.split("*")[-1]
+                head, tail = lowered.partition("*")[0], lowered.rpartition("*")[2]
                 wildcards.append((provider, pattern, head, tail))
     return literal, tuple(wildcards)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..inputs import is_ip
 from ..settings import ResolverConfig
 
-__all__ = ["Resolution", "ResolveError", "ResolverConfig", "known_resolution", "resolve_host"]
+__all__ = ["Resolution", "ResolveError", "ResolverConfig", "resolve_host"]
 
 
 class ResolveError(Exception):
@@ -28,8 +28,7 @@ class Resolution:
     how: str  # a few words for the step detail
 
 
-def known_resolution(host: str, config: ResolverConfig) -> Resolution | None:
-    """The addresses when nothing needs to be asked: --resolve, an IP, discovery's answer."""
+async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
     if host in config.overrides:
         ip = config.overrides[host]
         return Resolution((ip,), f"{host} → {ip} (given with --resolve)")
@@ -38,13 +37,6 @@ def known_resolution(host: str, config: ResolverConfig) -> Resolution | None:
     if config.known.get(host):
         addresses = tuple(config.known[host])
         return Resolution(addresses, f"{host} → {', '.join(addresses)} (asked during discovery)")
-    return None
-
-
-async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
-    known = known_resolution(host, config)
-    if known is not None:
-        return known
     if config.dns_server is not None:
         addresses = await _resolve_with_server(host, config.dns_server, timeout)
         server = f"{config.dns_server[0]}:{config.dns_server[1]}"
