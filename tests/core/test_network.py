@@ -13,10 +13,10 @@ import dns.message
 import dns.rdatatype
 import pytest
 
-from smtpwizard.core.net.network import happy_eyeballs_order, open_tcp
+from smtpwizard.core.net.network import connects_pending, happy_eyeballs_order, open_tcp
 from smtpwizard.core.net.resolve import ResolveError, ResolverConfig, resolve_host
 from tests.discovery.servers import DnsServer, Zone
-from tests.labkit.filtered import FilteredPort
+from tests.labkit.filtered import FilteredPort, raw_connect
 
 FILTERED_IP, OPEN_IP, CLOSED_IP = "127.0.12.21", "127.0.12.22", "127.0.12.23"
 
@@ -104,6 +104,50 @@ def test_a_connect_given_up_closes_its_socket_and_leaves_the_loop_clean():
     with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP) as server:
         before, after, reused = asyncio.run(main(dead.port, server.getsockname()[1]))
     assert after == before and reused
+
+
+def test_connects_pending_is_the_kernels_view():
+    with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP) as server:
+        pending = raw_connect(FILTERED_IP, dead.port)
+        opened = raw_connect(OPEN_IP, server.getsockname()[1])
+        refused = raw_connect(CLOSED_IP, 9)
+        closed = raw_connect(FILTERED_IP, dead.port)
+        closed.close()
+        try:
+            assert connects_pending({pending})
+            assert not connects_pending({opened})  # connected: no loop has seen it yet
+            assert not connects_pending({refused})  # failed counts as ended too
+            assert not connects_pending({pending, opened})  # one of them ended
+            assert connects_pending({pending, closed})  # a closed one is ignored
+            assert not connects_pending({closed})
+            assert not connects_pending(set())
+        finally:
+            for sock in (pending, opened, refused):
+                sock.close()
+
+
+def test_the_connecting_set_holds_the_sockets_still_connecting():
+    async def main(dead_port: int, open_port: int) -> None:
+        in_flight: set[socket.socket] = set()
+        task = asyncio.create_task(open_tcp((FILTERED_IP,), dead_port, connecting=in_flight))
+        async with asyncio.timeout(5):  # the connect has left once the task ran
+            while not in_flight:
+                await asyncio.sleep(0)
+        assert len(in_flight) == 1 and connects_pending(in_flight)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not in_flight
+        raced: set[socket.socket] = set()
+        sock, address, _ = await open_tcp(
+            (FILTERED_IP, OPEN_IP), open_port, attempt_delay=0.01, connecting=raced
+        )
+        assert sock is not None and address == OPEN_IP
+        assert sock not in raced and not raced  # the winner left it, the loser was closed
+        sock.close()
+
+    with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP) as server:
+        asyncio.run(main(dead.port, server.getsockname()[1]))
 
 
 def test_a_loop_without_add_writer_still_connects():

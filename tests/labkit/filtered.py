@@ -39,3 +39,12 @@ class FilteredPort:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def raw_connect(ip: str, port: int) -> socket.socket:
+    """A non-blocking connect started without any event loop: only the kernel knows how it
+    goes (on loopback it has connected or been refused by the time this returns)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sock.connect_ex((ip, port))
+    return sock

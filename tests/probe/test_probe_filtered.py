@@ -14,7 +14,7 @@ import time
 from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.probe.connects import FILTERED_AFTER, MIN_WAIT, ConnectWatch
 from smtpwizard.core.settings import Security
-from tests.labkit.filtered import FilteredPort
+from tests.labkit.filtered import FilteredPort, raw_connect
 
 S, T = Security.STARTTLS, Security.TLS
 
@@ -127,3 +127,28 @@ def test_connect_watch_uses_the_same_hosts_fastest_connect():
     watch.ended(1, connect_time=0.0001)
     watch.connecting(0)
     assert not watch.presumed_filtered(0, time.monotonic() + MIN_WAIT / 2)  # the floor
+
+
+def test_a_connect_the_kernel_has_finished_is_not_presumed_filtered(make_host):
+    """The loop may hear of a connect's end long after it happened (a busy machine): past its
+    limit the kernel is asked, and only a connect it still has unanswered is presumed."""
+    host = make_host(p587="starttls_ok")
+    with FilteredPort(host.ip) as dead:
+        unanswered = raw_connect(host.ip, dead.port)
+        opened = raw_connect(host.ip, host.port(587))
+        try:
+            watch = ConnectWatch([host.ip, host.ip, host.ip])
+            watch.connecting(2)
+            watch.ended(2, connect_time=0.0001)  # the host's round trip
+            watch.connecting(0, {unanswered})
+            watch.connecting(1, {opened})
+            later = time.monotonic() + 1.0
+            assert watch.presumed_filtered(0, later)
+            assert not watch.presumed_filtered(1, later)  # connected: its end is on its way
+            assert not watch.presumed_filtered(0, time.monotonic() - 1.0)  # not before its limit
+            watch.ended(0)
+            assert not watch.presumed_filtered(0, later)
+        finally:
+            unanswered.close()
+            opened.close()
+    assert host.all_idle()

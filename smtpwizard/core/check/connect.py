@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 from ..diagnosis import Diagnosis, DiagnosisContext
@@ -79,10 +79,16 @@ async def find_addresses(
 
 
 async def open_connection(
-    resolution: Resolution, settings: ServerSettings, context: DiagnosisContext
+    resolution: Resolution,
+    settings: ServerSettings,
+    context: DiagnosisContext,
+    connecting: set[socket.socket] | None = None,
 ) -> tuple[socket.socket, str]:
-    """The connect step's work; StepFailure with its diagnosis when no address connects."""
-    sock, address, errors = await open_tcp(resolution.addresses, settings.port)
+    """The connect step's work; StepFailure with its diagnosis when no address connects.
+    `connecting`: as open_tcp's."""
+    sock, address, errors = await open_tcp(
+        resolution.addresses, settings.port, connecting=connecting
+    )
     if sock is None or address is None:
         raise StepFailure(StepName.CONNECT, classify_connect_error(errors, context))
     return sock, address
@@ -91,12 +97,13 @@ async def open_connection(
 async def connect_for_check(
     settings: ServerSettings,
     options: CheckOptions,
-    connecting: Callable[[], None] | None = None,
+    connecting: Callable[[Set[socket.socket]], None] | None = None,
 ) -> Connection | CheckResult:
     """Resolve and connect under the check's step limits and overall deadline.
 
     A Connection when the TCP connection opened; else the failed check's CheckResult. The
-    `connecting` callback is called when the TCP connect starts. Cancelling closes every
+    `connecting` callback is called when the TCP connect starts, with the set of its sockets
+    still connecting (kept up to date; for net.network.connects_pending). Cancelling closes every
     socket it opened. Raises InputError for unusable settings, before any traffic.
     """
     validate_for_wire(settings, options, None)
@@ -114,10 +121,11 @@ async def connect_for_check(
         async with asyncio.timeout(limit(limits.resolve)):
             resolution = await find_addresses(settings, options, context, limit(limits.resolve))
         name, step_began = StepName.CONNECT, time.monotonic()
+        in_flight: set[socket.socket] = set()
         if connecting is not None:
-            connecting()
+            connecting(in_flight)
         async with asyncio.timeout(limit(limits.connect)):
-            sock, address = await open_connection(resolution, settings, context)
+            sock, address = await open_connection(resolution, settings, context, in_flight)
     except TimeoutError:
         overall = deadline - time.monotonic() <= 0.05
         diagnosis = step_timeout(name, context, limits, overall)

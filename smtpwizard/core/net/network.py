@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import itertools
 import os
+import select
 import socket
+from collections.abc import Collection
 
 # RFC 8305 section 5: the recommended Connection Attempt Delay.
 ATTEMPT_DELAY = 0.25
@@ -21,7 +23,11 @@ def happy_eyeballs_order(addresses: tuple[str, ...]) -> tuple[str, ...]:
 
 
 async def open_tcp(
-    addresses: tuple[str, ...], port: int, *, attempt_delay: float = ATTEMPT_DELAY
+    addresses: tuple[str, ...],
+    port: int,
+    *,
+    attempt_delay: float = ATTEMPT_DELAY,
+    connecting: set[socket.socket] | None = None,
 ) -> tuple[socket.socket | None, str | None, list[OSError]]:
     """Race connections Happy Eyeballs style (RFC 8305); (socket, address, errors) of the winner.
 
@@ -30,11 +36,12 @@ async def open_tcp(
     (None, None, errors) when none connects. The winner has TCP_NODELAY set: asyncio sets it
     only on sockets it creates itself, and without it the first command after a TLS 1.3
     handshake can wait a round trip for a delayed ACK. The caller's deadline (asyncio.timeout)
-    bounds the whole race; a cancelled race closes every socket it opened.
+    bounds the whole race; a cancelled race closes every socket it opened. `connecting`, when
+    given, holds the race's sockets whose connect has not ended yet (see connects_pending).
     """
     if len(addresses) == 1:  # nothing to race: no task, no wait (a probe makes dozens)
         try:
-            sock, address = await _connect(addresses[0], port)
+            sock, address = await _connect(addresses[0], port, connecting)
         except OSError as failed:
             return None, None, [failed]
         return sock, address, []
@@ -46,7 +53,7 @@ async def open_tcp(
     try:
         while winner is None and (started < len(order) or pending):
             if started < len(order):
-                pending.add(asyncio.create_task(_connect(order[started], port)))
+                pending.add(asyncio.create_task(_connect(order[started], port, connecting)))
                 started += 1
             more_to_start = started < len(order)
             done, pending = await asyncio.wait(
@@ -72,7 +79,31 @@ async def open_tcp(
     return winner[0], winner[1], errors
 
 
-async def _connect(address: str, port: int) -> tuple[socket.socket, str]:
+def connects_pending(sockets: Collection[socket.socket]) -> bool:
+    """Whether these sockets' connects are all still unanswered, as the kernel sees them now.
+
+    The loop learns of a connect's end a pass or more after it happened (and later still on a
+    busy machine); the kernel knows at once. False when there is no socket, or when one of them
+    has connected or failed: its end is on its way to the caller.
+    """
+    live = [sock for sock in sockets if sock.fileno() >= 0]
+    if not live:
+        return False
+    try:
+        if hasattr(select, "poll"):  # any descriptor number, unlike select()
+            poller = select.poll()
+            for sock in live:
+                poller.register(sock, select.POLLOUT)  # errors and hang-ups always count
+            return not poller.poll(0)
+        _, connected, failed = select.select([], live, live, 0)  # Windows: sockets only
+    except (OSError, ValueError):  # closed meanwhile: it ended
+        return False
+    return not connected and not failed
+
+
+async def _connect(
+    address: str, port: int, connecting: set[socket.socket] | None = None
+) -> tuple[socket.socket, str]:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
@@ -80,11 +111,16 @@ async def _connect(address: str, port: int) -> tuple[socket.socket, str]:
         try:
             sock.connect((address, port))
         except (BlockingIOError, InterruptedError):
+            if connecting is not None:
+                connecting.add(sock)
             await _until_connected(sock, (address, port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except BaseException:
         sock.close()
         raise
+    finally:
+        if connecting is not None:
+            connecting.discard(sock)
     return sock, address
 
 

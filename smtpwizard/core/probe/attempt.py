@@ -7,7 +7,8 @@ round trip, which tells a firewalled port of the same host from a slow one (conn
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Set
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
@@ -48,8 +49,8 @@ async def attempt(
     )
     connects, index = watch
 
-    def connecting() -> None:
-        connects.connecting(index)
+    def connecting(sockets: Set[socket.socket]) -> None:
+        connects.connecting(index, sockets)
         changed()  # when it may be presumed filtered has changed
 
     try:

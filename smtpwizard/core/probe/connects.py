@@ -6,37 +6,60 @@ round-trip time is known: a connect still unanswered after FILTERED_AFTER of tho
 is presumed filtered. The attempt goes on (and is still reported if it works after all), but it
 no longer holds back a verified answer on a lower-ranked port. A port that connected and then
 stays silent is not this case: the check's own test for implicit TLS on a silent port covers it.
+
+"Unanswered" is the kernel's word, asked when the time is up (net.network.connects_pending),
+not the event loop's: the loop hears of a connect's end a pass or more later, and on a busy
+machine that lag exceeds a loopback round trip many times. So the wait needs no floor for the
+loop's sake, only MIN_WAIT against a round trip measured unluckily short.
 """
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
+
+from ..net.network import connects_pending
 
 FILTERED_AFTER = 4  # round trips of the same host
-# Below this, event-loop scheduling on a busy machine is larger than a loopback round trip.
-MIN_WAIT = 0.005
+# A round trip is measured as the fastest connect seen; jitter of a fraction of a millisecond
+# (a LAN, a busy loopback) must not make a slightly slower connect look filtered.
+MIN_WAIT = 0.001
+
+_NOBODY: frozenset[socket.socket] = frozenset()
 
 
 class ConnectWatch:
     """Per target: since when its connect is pending; per host: the fastest connect seen."""
 
     def __init__(self, hosts: Sequence[str] = ()) -> None:
-        self._hosts = [host.casefold() for host in hosts]
-        self._since: list[float | None] = [None] * len(self._hosts)
+        self._hosts: list[str] = []
+        self._since: list[float | None] = []
+        self._sockets: list[Set[socket.socket]] = []
+        self._presumed: list[bool] = []  # the kernel confirmed it unanswered past its limit
         self._rtt: dict[str, float] = {}
+        for host in hosts:
+            self.add(host)
 
     def add(self, host: str) -> None:
         """One more target (its index is the next one)."""
         self._hosts.append(host.casefold())
         self._since.append(None)
+        self._sockets.append(_NOBODY)
+        self._presumed.append(False)
 
-    def connecting(self, index: int) -> None:
+    def connecting(self, index: int, sockets: Set[socket.socket] = _NOBODY) -> None:
+        """Its connect starts; `sockets`: those still connecting, kept up to date by the caller
+        (open_tcp's `connecting`). Without them, time alone decides."""
         self._since[index] = time.monotonic()
+        self._sockets[index] = sockets
+        self._presumed[index] = False
 
     def ended(self, index: int, connect_time: float | None = None) -> None:
         """Its connect ended; connect_time when it opened (then it is a round trip)."""
         self._since[index] = None
+        self._sockets[index] = _NOBODY
+        self._presumed[index] = False
         if connect_time is not None:
             host = self._hosts[index]
             self._rtt[host] = min(self._rtt.get(host, connect_time), connect_time)
@@ -52,7 +75,15 @@ class ConnectWatch:
 
     def presumed_filtered(self, index: int, now: float) -> bool:
         limit = self._limit(index)
-        return limit is not None and now >= limit
+        if limit is None or now < limit:
+            return False
+        if self._presumed[index]:
+            return True
+        sockets = self._sockets[index]
+        # A connect that has ended in the kernel is not presumed: its end is on its way. Once
+        # confirmed unanswered, it stays presumed (no second question to the kernel).
+        self._presumed[index] = sockets is _NOBODY or connects_pending(sockets)
+        return self._presumed[index]
 
     def next_change(self, now: float) -> float | None:
         """When the next pending connect will be presumed filtered (None: none will)."""
