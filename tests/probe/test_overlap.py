@@ -151,6 +151,60 @@ def test_a_late_better_source_naming_another_server_still_wins(
     assert other.all_idle() and guess_zone.all_idle()
 
 
+def test_the_mx_host_probed_early_stays_when_the_guess_source_had_not_finished(
+    guess_zone, make_host, dns, monkeypatch
+):
+    # The MX host is handed out from the MX answer's own callback, before the guess source
+    # finishes. When better sources find something, that candidate (and the probe's result for
+    # it) stays in every list handed out after and in the final one, as every candidate handed
+    # out early does. Here the ISPDB finds another server once the MX host's 587 works, while
+    # the autoconfig, ranked above it, still runs: a list is handed out then (the probe starts
+    # on the ISPDB's server), and only then does the autoconfig find nothing and decide it.
+    other = make_host(like=guess_zone, p465="tls_ok")
+    named = _ispdb_candidate(other.ip, other.port(465), T)
+    events: list[tuple[object, ...]] = []
+
+    def hold(mx_host_works: asyncio.Event) -> None:
+        other_probed = asyncio.Event()
+        original = ProbeRun._set
+
+        def noting(run: ProbeRun, index: int, report: PortReport) -> None:
+            if report.host == other.ip:
+                other_probed.set()
+            original(run, index, report)
+
+        async def unfinished_guess(ctx: SourceContext) -> SourceOutcome:
+            await asyncio.Event().wait()  # until discovery cancels it
+            raise AssertionError("not reached")
+
+        async def late_ispdb(ctx: SourceContext) -> SourceOutcome:
+            await mx_host_works.wait()
+            return SourceOutcome(SourceStatus.FOUND, "1 server(s)", (named,))
+
+        async def autoconfig_after_that(ctx: SourceContext) -> SourceOutcome:
+            await other_probed.wait()
+            return SourceOutcome(SourceStatus.NOTHING, "no document")
+
+        monkeypatch.setattr(ProbeRun, "_set", noting)
+        monkeypatch.setitem(runner._SOURCES, SourceKind.GUESS, unfinished_guess)
+        monkeypatch.setitem(runner._SOURCES, ISPDB, late_ispdb)
+        monkeypatch.setitem(runner._SOURCES, SourceKind.AUTOCONFIG, autoconfig_after_that)
+
+    search = _held_search(dns, guess_zone, events, hold)
+    guess_report = next(s for s in search.discovery.sources if s.kind is SourceKind.GUESS)
+    assert guess_report.status is SourceStatus.PENDING  # it never finished
+    assert [(c.host, c.source) for c in search.discovery.candidates] == [
+        (other.ip, ISPDB),
+        ("localhost", SourceKind.GUESS),
+    ]
+    assert search.recommended is not None and search.recommended.host == other.ip
+    assert search.probe is not None
+    mx_host = search.probe.report(guess_zone.port(587), "localhost")
+    assert mx_host.working and len(mx_host.attempts) == 1
+    assert guess_zone.endpoints[587].connections == 1  # never forgotten, never tried again
+    assert other.all_idle() and guess_zone.all_idle()
+
+
 def test_a_late_better_source_naming_the_probed_server_reuses_its_result(
     guess_zone, dns, monkeypatch
 ):

@@ -9,7 +9,8 @@ HTTP client is closed, so no socket stays open.
 Before that decision, `on_candidates` hears the candidates known so far (in the final result's
 order and form) each time a source finds some, so the probe can start on them while better
 sources still run (core/probe/search.py). The candidates discover() returns always include every
-one handed out that way: a source that finished stays in the result.
+one handed out that way: a source that finished stays in the result, and the MX host handed
+out before the guess source finished (_watch_mx_host) stays when that source did not finish.
 """
 
 from __future__ import annotations
@@ -124,10 +125,13 @@ async def discover(
         ctx = SourceContext(address, domain, options, resolver, fetcher, mx_lookup)
         outcomes: dict[SourceKind, SourceOutcome] = {}
         watching = [True]  # the MX host's early lookup may report until discovery returns
+        handed: list[Candidate] = []  # what that lookup handed out
         if SourceKind.GUESS in enabled:  # asked now (the task above shares it): before all else
             resolver.mx_now(
                 domain,
-                lambda mx: _watch_mx_host(mx, ctx, outcomes, enabled, on_candidates, watching),
+                lambda mx: _watch_mx_host(
+                    mx, ctx, outcomes, enabled, on_candidates, watching, handed
+                ),
             )
         for kind in enabled:
             ctx.finished[kind] = loop.create_future()
@@ -150,6 +154,7 @@ async def discover(
                 deadline=start + options.timeout,
                 loop=loop,
                 partial=on_candidates,
+                handed=handed,
             )
         finally:
             watching[0] = False
@@ -184,7 +189,7 @@ async def discover(
                 )
             reports.append(report)
             emit(DiscoveryEvent(kind, "finished", report.status, report.reason, elapsed()))
-    return _result(address, domain, outcomes, tuple(reports), elapsed())
+    return _result(address, domain, outcomes, tuple(reports), elapsed(), _kept(outcomes, handed))
 
 
 def _watch_mx_host(
@@ -194,6 +199,7 @@ def _watch_mx_host(
     enabled: list[SourceKind],
     partial: Partial | None,
     watching: list[bool],
+    handed: list[Candidate],
 ) -> None:
     """The guess source's lookup of the MX host, asked the moment the MX answer is in; and,
     for a caller that probes early, that host as a candidate the moment its addresses are.
@@ -216,6 +222,7 @@ def _watch_mx_host(
             return
         if answer.records and not _decided(outcomes, enabled):
             candidate = guess_candidate(ctx, host, 3, answer.records, mx=True)
+            handed.append(candidate)
             partial(_candidates(outcomes, also=(candidate,)))
 
     ctx.resolver.addresses_soon(host, then=addresses_in)
@@ -262,6 +269,7 @@ async def _collect(
     deadline: float,
     loop: asyncio.AbstractEventLoop,
     partial: Partial | None = None,
+    handed: list[Candidate] | None = None,
 ) -> None:
     """Fill outcomes as the sources finish, until the answer is decided or time is up."""
     pending: set[asyncio.Task[SourceOutcome]] = set(tasks)
@@ -277,7 +285,16 @@ async def _collect(
             outcome = outcomes[tasks[task]] = task.result()
             found = found or bool(outcome.candidates)
         if found and partial is not None and not _decided(outcomes, enabled):
-            partial(_candidates(outcomes))
+            partial(_candidates(outcomes, _kept(outcomes, handed or [])))
+
+
+def _kept(
+    outcomes: dict[SourceKind, SourceOutcome], handed: list[Candidate]
+) -> tuple[Candidate, ...]:
+    """The MX host handed out early, while the guess source has not finished: the probe may
+    have tried it already, and a list without it would make the probe forget that result (and,
+    were it listed again, connect again)."""
+    return () if SourceKind.GUESS in outcomes else tuple(handed)
 
 
 def _decided(outcomes: dict[SourceKind, SourceOutcome], enabled: list[SourceKind]) -> bool:
@@ -304,8 +321,9 @@ def _result(
     outcomes: dict[SourceKind, SourceOutcome],
     reports: tuple[SourceReport, ...],
     elapsed: float,
+    also: tuple[Candidate, ...] = (),
 ) -> DiscoveryResult:
-    candidates = _candidates(outcomes)
+    candidates = _candidates(outcomes, also)
     best = candidates[0] if candidates else None
     provider_info = _provider(outcomes, best)
     notes: list[str] = list(provider_info.notes) if provider_info else []
