@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import time
 
+import pytest
+
 from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.probe.connects import FILTERED_AFTER, MIN_WAIT, ConnectWatch
 from smtpwizard.core.settings import Security
@@ -152,3 +154,25 @@ def test_a_connect_the_kernel_has_finished_is_not_presumed_filtered(make_host):
             unanswered.close()
             opened.close()
     assert host.all_idle()
+
+
+def test_a_connect_with_no_socket_yet_is_looked_at_again(make_host):
+    """Past its limit with no socket connecting yet (a race's first socket not made): not
+    presumed, and the watch asks to be looked at again shortly, when the socket is there."""
+    host = make_host()
+    with FilteredPort(host.ip) as dead:
+        in_flight: set = set()
+        watch = ConnectWatch([host.ip, host.ip])
+        watch.connecting(1)
+        watch.ended(1, connect_time=0.0001)
+        watch.connecting(0, in_flight)
+        now = time.monotonic() + 1.0
+        assert not watch.presumed_filtered(0, now)
+        assert watch.next_change(now) == pytest.approx(now + MIN_WAIT)
+        unanswered = raw_connect(host.ip, dead.port)
+        try:
+            in_flight.add(unanswered)
+            assert watch.presumed_filtered(0, now + MIN_WAIT)
+            assert watch.next_change(now + MIN_WAIT) is None  # decided: nothing more to wait for
+        finally:
+            unanswered.close()

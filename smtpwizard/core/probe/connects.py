@@ -37,6 +37,9 @@ class ConnectWatch:
         self._since: list[float | None] = []
         self._sockets: list[Set[socket.socket]] = []
         self._presumed: list[bool] = []  # the kernel confirmed it unanswered past its limit
+        # When the kernel last said it had ended (or no socket was connecting yet): asked again
+        # MIN_WAIT later, in case its end does not reach us (a race between its sockets).
+        self._ended_at: list[float | None] = []
         self._rtt: dict[str, float] = {}
         for host in hosts:
             self.add(host)
@@ -47,6 +50,7 @@ class ConnectWatch:
         self._since.append(None)
         self._sockets.append(_NOBODY)
         self._presumed.append(False)
+        self._ended_at.append(None)
 
     def connecting(self, index: int, sockets: Set[socket.socket] = _NOBODY) -> None:
         """Its connect starts; `sockets`: those still connecting, kept up to date by the caller
@@ -54,12 +58,14 @@ class ConnectWatch:
         self._since[index] = time.monotonic()
         self._sockets[index] = sockets
         self._presumed[index] = False
+        self._ended_at[index] = None
 
     def ended(self, index: int, connect_time: float | None = None) -> None:
         """Its connect ended; connect_time when it opened (then it is a round trip)."""
         self._since[index] = None
         self._sockets[index] = _NOBODY
         self._presumed[index] = False
+        self._ended_at[index] = None
         if connect_time is not None:
             host = self._hosts[index]
             self._rtt[host] = min(self._rtt.get(host, connect_time), connect_time)
@@ -83,9 +89,15 @@ class ConnectWatch:
         # A connect that has ended in the kernel is not presumed: its end is on its way. Once
         # confirmed unanswered, it stays presumed (no second question to the kernel).
         self._presumed[index] = sockets is _NOBODY or connects_pending(sockets)
+        self._ended_at[index] = None if self._presumed[index] else now
         return self._presumed[index]
 
     def next_change(self, now: float) -> float | None:
-        """When the next pending connect will be presumed filtered (None: none will)."""
-        limits = (self._limit(i) for i in range(len(self._hosts)))
-        return min((limit for limit in limits if limit is not None and limit > now), default=None)
+        """When the next pending connect may be presumed filtered (None: none will)."""
+        times: list[float] = []
+        for index in range(len(self._hosts)):
+            limit = self._limit(index)
+            ended_at = self._ended_at[index]
+            again = None if ended_at is None else ended_at + MIN_WAIT
+            times += [t for t in (limit, again) if t is not None and t > now]
+        return min(times, default=None)
