@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from ..errors import InputError
@@ -269,7 +269,7 @@ async def _collect(
     deadline: float,
     loop: asyncio.AbstractEventLoop,
     partial: Partial | None = None,
-    handed: list[Candidate] | None = None,
+    handed: Sequence[Candidate] = (),
 ) -> None:
     """Fill outcomes as the sources finish, until the answer is decided or time is up."""
     pending: set[asyncio.Task[SourceOutcome]] = set(tasks)
@@ -285,11 +285,11 @@ async def _collect(
             outcome = outcomes[tasks[task]] = task.result()
             found = found or bool(outcome.candidates)
         if found and partial is not None and not _decided(outcomes, enabled):
-            partial(_candidates(outcomes, _kept(outcomes, handed or [])))
+            partial(_candidates(outcomes, _kept(outcomes, handed)))
 
 
 def _kept(
-    outcomes: dict[SourceKind, SourceOutcome], handed: list[Candidate]
+    outcomes: dict[SourceKind, SourceOutcome], handed: Sequence[Candidate]
 ) -> tuple[Candidate, ...]:
     """The MX host handed out early, while the guess source has not finished: the probe may
     have tried it already, and a list without it would make the probe forget that result (and,

@@ -55,20 +55,20 @@ class ConnectWatch:
     def connecting(self, index: int, sockets: Set[socket.socket] = _NOBODY) -> None:
         """Its connect starts; `sockets`: those still connecting, kept up to date by the caller
         (open_tcp's `connecting`). Without them, time alone decides."""
-        self._since[index] = time.monotonic()
-        self._sockets[index] = sockets
-        self._presumed[index] = False
-        self._ended_at[index] = None
+        self._pending(index, time.monotonic(), sockets)
 
     def ended(self, index: int, connect_time: float | None = None) -> None:
         """Its connect ended; connect_time when it opened (then it is a round trip)."""
-        self._since[index] = None
-        self._sockets[index] = _NOBODY
-        self._presumed[index] = False
-        self._ended_at[index] = None
+        self._pending(index, None, _NOBODY)
         if connect_time is not None:
             host = self._hosts[index]
             self._rtt[host] = min(self._rtt.get(host, connect_time), connect_time)
+
+    def _pending(self, index: int, since: float | None, sockets: Set[socket.socket]) -> None:
+        self._since[index] = since
+        self._sockets[index] = sockets
+        self._presumed[index] = False
+        self._ended_at[index] = None
 
     def round_trip(self, host: str) -> float | None:
         return self._rtt.get(host.casefold())
