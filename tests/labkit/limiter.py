@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import threading
 from concurrent.futures import Future
 
@@ -64,6 +65,26 @@ class ConnectionLimit:
         finally:
             self.active -= 1
             writer.close()
+
+    def settle(self, timeout: float = 30) -> None:
+        """Return once no connection is waiting to be accepted, being accepted or being relayed.
+
+        After its client process was killed, the connections it left in the listen queue are
+        still accepted (and counted) later; a count read before they are would be short.
+        asyncio accepts in a task that lives until the handler's task exists, so "no task and an
+        empty listen queue", seen in one step of the loop, means nothing is still on its way.
+        """
+
+        async def idle() -> None:
+            current, deadline = asyncio.current_task(), self._loop.time() + timeout
+            while any(t is not current for t in asyncio.all_tasks()) or select.select(
+                self._server.sockets, [], [], 0
+            )[0]:
+                if self._loop.time() > deadline:
+                    raise TimeoutError(f"the limiter was still busy after {timeout} s")
+                await asyncio.sleep(0.005)  # polling a condition, with a deadline
+
+        asyncio.run_coroutine_threadsafe(idle(), self._loop).result(timeout + 5)
 
     def close(self) -> None:
         async def stop() -> None:
