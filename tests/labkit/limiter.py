@@ -77,9 +77,10 @@ class ConnectionLimit:
 
         async def idle() -> None:
             current, deadline = asyncio.current_task(), self._loop.time() + timeout
-            while any(t is not current for t in asyncio.all_tasks()) or select.select(
-                self._server.sockets, [], [], 0
-            )[0]:
+            while (
+                any(t is not current for t in asyncio.all_tasks())
+                or select.select(self._server.sockets, [], [], 0)[0]
+            ):
                 if self._loop.time() > deadline:
                     raise TimeoutError(f"the limiter was still busy after {timeout} s")
                 await asyncio.sleep(0.005)  # polling a condition, with a deadline
