@@ -1,0 +1,212 @@
+"""When each step of the working port's check happens: in the search, alone, and in a lean check.
+
+    .venv/bin/python bench/search_timeline.py                 # the 587 layout, medians of 30
+    .venv/bin/python bench/search_timeline.py --layouts 465,7 --runs 60
+
+bench/search_cpu.py says how much CPU each part of a loopback search costs; this says where on
+the clock the working port loses time against the lean check. In one run, against the same lab
+as bench/probe.py, samples alternating, each timed from its own start (ms, medians):
+
+- lean: bench/probe.py's lean aiosmtplib check, its phases stamped (DNS, connect, aiosmtplib's
+  connect() with greeting, EHLO and any STARTTLS upgrade, EHLO, QUIT);
+- check: our run_check() of the working port alone, each step's end as its progress reports it;
+- search: find_server() as bench/probe.py times it, with the moment the probe starts the
+  working port, the end of its connect, its later steps, each discovery source's end and the
+  return. The probe reports steps only to its own slot keeper, and connects before its check
+  begins (core/probe/attempt.py), so this script wraps core/probe/ports.py's `attempt` and
+  attempt.py's `connect_for_check` to see them: bench-only hooks that cost a function call per
+  step of that one port.
+
+A step's time in the search minus its time alone is what the rest of the search (discovery,
+the other ports) cost the working port by then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from netlab import SERVER  # bench/ is this script's directory
+from probe import EMAIL, LAYOUTS, Bench, Layout, lab_for
+
+Stamps = dict[str, float]
+
+
+def _step_recorder(stamps: Stamps, began: float) -> Callable[[Any], None]:
+    """Progress callback: the first time each step reaches a final state."""
+
+    def record(event: Any) -> None:
+        step = event.step
+        if step.status.value in ("ok", "failed"):
+            stamps.setdefault(f"{step.name.value} {step.status.value}", time.perf_counter() - began)
+
+    return record
+
+
+async def lean_phases(bench: Bench, port: int, security: str) -> Stamps:
+    """bench/probe.py's lean check, with a stamp after each phase."""
+    import aiosmtplib
+    import dns.asyncresolver
+
+    began = time.perf_counter()
+    stamps: Stamps = {}
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port = [bench.dns[0]], bench.dns[1]
+    address = (await resolver.resolve(SERVER, "A", lifetime=10))[0].to_text()
+    stamps["resolve"] = time.perf_counter() - began
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setblocking(False)
+    try:
+        await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, (address, port)), 10)
+    except BaseException:
+        sock.close()
+        raise
+    stamps["connect"] = time.perf_counter() - began
+    smtp = aiosmtplib.SMTP(
+        hostname=SERVER,
+        sock=sock,
+        use_tls=security == "tls",
+        start_tls=security == "starttls",
+        tls_context=bench.context,
+        timeout=10,
+    )
+    try:
+        await smtp.connect()
+        stamps["greeting (+ ehlo, starttls)"] = time.perf_counter() - began
+        await smtp.ehlo()
+        stamps["ehlo"] = time.perf_counter() - began
+        await smtp.quit()
+        stamps["quit"] = time.perf_counter() - began
+    finally:
+        smtp.close()
+    return stamps
+
+
+def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamps]]]:
+    import smtpwizard.core.probe.attempt as attempt_module
+    import smtpwizard.core.probe.ports as ports
+    from smtpwizard.core.check import CheckOptions, run_check
+    from smtpwizard.core.probe import find_server
+    from smtpwizard.core.settings import Security, ServerSettings
+
+    label, security, _ = layout.ports[layout.working]
+    port = bench.port(layout, label)
+    settings = ServerSettings(host=SERVER, port=port, security=Security(security))
+    check_options = CheckOptions(ca_file=bench.ca_file, resolver=bench.resolver)
+    probe_options = bench.probe_options(layout)
+    current: list[tuple[Stamps, float]] = []  # the search being timed
+    attempt = ports.attempt
+
+    async def watched(host: str, at: int, *args: Any, progress: Any, **kwargs: Any) -> Any:
+        if at != port or not current:
+            return await attempt(host, at, *args, progress=progress, **kwargs)
+        stamps, began = current[-1]
+        stamps.setdefault("probe starts the port", time.perf_counter() - began)
+        record = _step_recorder(stamps, began)
+
+        def both(event: Any) -> None:
+            record(event)
+            progress(event)
+
+        return await attempt(host, at, *args, progress=both, **kwargs)
+
+    connect = attempt_module.connect_for_check
+
+    async def connected(settings: Any, *args: Any, **kwargs: Any) -> Any:
+        made = await connect(settings, *args, **kwargs)
+        if settings.port == port and current:
+            stamps, began = current[-1]
+            stamps.setdefault("connect ok", time.perf_counter() - began)
+        return made
+
+    ports.attempt = watched  # type: ignore[assignment]
+    attempt_module.connect_for_check = connected  # type: ignore[assignment]
+
+    async def lean() -> Stamps:
+        return await lean_phases(bench, port, security)
+
+    async def check() -> Stamps:
+        stamps: Stamps = {}
+        began = time.perf_counter()
+        result = await run_check(
+            settings, options=check_options, progress=_step_recorder(stamps, began)
+        )
+        if not result.ok:
+            raise SystemExit(f"our check failed: {result.diagnosis.code}")
+        stamps["returned"] = time.perf_counter() - began
+        return stamps
+
+    async def search() -> Stamps:
+        stamps: Stamps = {}
+        began = time.perf_counter()
+
+        def source(event: Any) -> None:
+            if event.phase == "finished":
+                stamps.setdefault(f"source {event.kind.value}", time.perf_counter() - began)
+
+        current.append((stamps, began))
+        try:
+            found = await find_server(
+                EMAIL, discovery=bench.discovery, probe=probe_options, on_source=source
+            )
+        finally:
+            current.pop()
+        stamps["returned"] = time.perf_counter() - began
+        if found.recommended is None or found.recommended.port != port:
+            raise SystemExit("the search did not recommend the working port")
+        return stamps
+
+    return {"lean": lean, "check": check, "search": search}
+
+
+async def measure(bench: Bench, layout: Layout, runs: int) -> list[str]:
+    parts = jobs(bench, layout)
+    for job in parts.values():  # warm-up
+        await job()
+    samples: dict[str, list[Stamps]] = {name: [] for name in parts}
+    for _ in range(runs):
+        for name, job in parts.items():
+            samples[name].append(await job())
+    lines = [f"[{layout.title}; loopback; ms from each one's start, medians of {runs}]"]
+    alone = {k: statistics.median(s[k] for s in samples["check"]) for k in samples["check"][0]}
+    for name, rows in samples.items():
+        lines.append(f"  {name}:")
+        keys = sorted(rows[0], key=lambda k: statistics.median(r[k] for r in rows))
+        for key in keys:
+            at = statistics.median(r[key] for r in rows if key in r)
+            later = (
+                f"  ({(at - alone[key]) * 1000:+.2f} against alone)"
+                if name == "search" and key in alone
+                else ""
+            )
+            lines.append(f"    {at * 1000:7.2f}  {key}{later}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="samples of each")
+    parser.add_argument("--layouts", default="587", help=f"some of {','.join(LAYOUTS)}")
+    args = parser.parse_args()
+    try:
+        layouts = [LAYOUTS[k.strip()] for k in args.layouts.split(",") if k.strip()]
+    except KeyError:
+        parser.error(f"--layouts takes some of {','.join(LAYOUTS)}")
+    if args.runs < 1 or not layouts:
+        parser.error("--runs and --layouts must be positive")
+    with lab_for(layouts) as (bench, _):
+        for layout in layouts:
+            print("\n".join(asyncio.run(measure(bench, layout, args.runs))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
