@@ -37,7 +37,7 @@ import ssl
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,14 +126,29 @@ class Bench:
         index = next(i for i, (name, _, _) in enumerate(layout.ports) if name == label)
         return self.ports[layout.key][index]
 
-    async def lean(self, port: int, security: str, timeout: float = 10.0) -> bool:
-        """A lean aiosmtplib check: what a short script written for this one job would do."""
+    async def lean(
+        self,
+        port: int,
+        security: str,
+        timeout: float = 10.0,
+        stamps: dict[str, float] | None = None,
+    ) -> bool:
+        """A lean aiosmtplib check: what a short script written for this one job would do.
+        `stamps`, when given, gets the time since the start after each phase
+        (bench/search_timeline.py)."""
         import aiosmtplib
         import dns.asyncresolver
+
+        began = time.perf_counter()
+
+        def stamp(phase: str) -> None:
+            if stamps is not None:
+                stamps[phase] = time.perf_counter() - began
 
         resolver = dns.asyncresolver.Resolver(configure=False)
         resolver.nameservers, resolver.port = [self.dns[0]], self.dns[1]
         address = (await resolver.resolve(SERVER, "A", lifetime=timeout))[0].to_text()
+        stamp("resolve")
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setblocking(False)
@@ -146,6 +161,7 @@ class Bench:
         except BaseException:
             sock.close()
             raise
+        stamp("connect")
         smtp = aiosmtplib.SMTP(
             hostname=SERVER,
             sock=sock,
@@ -156,8 +172,11 @@ class Bench:
         )
         try:
             await smtp.connect()
+            stamp("greeting (+ ehlo, starttls)")
             await smtp.ehlo()
+            stamp("ehlo")
             await smtp.quit()
+            stamp("quit")
             return True
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             return False
@@ -347,6 +366,31 @@ def main() -> int:
     print("| layout | round trip | lean | ours | ratio (<= 1.3) | Thunderbird-style | faster |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(summary))
+    return 0
+
+
+def loopback_main(
+    description: str,
+    measure: Callable[[Bench, Layout, int], Awaitable[list[str]]],
+    *,
+    runs: int,
+    layouts: str,
+) -> int:
+    """The command line of the loopback benches (search_cpu.py, search_timeline.py): --runs
+    and --layouts, then each layout's lines as `measure` gives them, against one lab."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=runs, help="samples of each")
+    parser.add_argument("--layouts", default=layouts, help=f"some of {','.join(LAYOUTS)}")
+    args = parser.parse_args()
+    try:
+        chosen = [LAYOUTS[k.strip()] for k in args.layouts.split(",") if k.strip()]
+    except KeyError:
+        parser.error(f"--layouts takes some of {','.join(LAYOUTS)}")
+    if args.runs < 1 or not chosen:
+        parser.error("--runs and --layouts must be positive")
+    with lab_for(chosen) as (bench, _):
+        for layout in chosen:
+            print("\n".join(asyncio.run(measure(bench, layout, args.runs))), flush=True)
     return 0
 
 

@@ -22,8 +22,6 @@ order of the work can meet bench/probe.py's goal: only less work can.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import sys
 import time
@@ -33,7 +31,7 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netlab import SERVER  # bench/ is this script's directory
-from probe import EMAIL, LAYOUTS, Bench, Layout, lab_for
+from probe import EMAIL, Bench, Layout, loopback_main
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery import DiscoveryResult
@@ -119,20 +117,7 @@ async def measure(bench: Bench, layout: Layout, runs: int) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=40, help="samples of each part")
-    parser.add_argument("--layouts", default="587,7", help=f"some of {','.join(LAYOUTS)}")
-    args = parser.parse_args()
-    try:
-        layouts = [LAYOUTS[k.strip()] for k in args.layouts.split(",") if k.strip()]
-    except KeyError:
-        parser.error(f"--layouts takes some of {','.join(LAYOUTS)}")
-    if args.runs < 1 or not layouts:
-        parser.error("--runs and --layouts must be positive")
-    with lab_for(layouts) as (bench, _):
-        for layout in layouts:
-            print("\n".join(asyncio.run(measure(bench, layout, args.runs))), flush=True)
-    return 0
+    return loopback_main(__doc__.split("\n\n")[0], measure, runs=40, layouts="587,7")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ bench/search_cpu.py says how much CPU each part of a loopback search costs; this
 the clock the working port loses time against the lean check. In one run, against the same lab
 as bench/probe.py, samples alternating, each timed from its own start (ms, medians):
 
-- lean: bench/probe.py's lean aiosmtplib check, its phases stamped (DNS, connect, aiosmtplib's
-  connect() with greeting, EHLO and any STARTTLS upgrade, EHLO, QUIT);
+- lean: bench/probe.py's lean aiosmtplib check (Bench.lean), its phases stamped (DNS,
+  connect, aiosmtplib's connect() with greeting, EHLO and any STARTTLS upgrade, EHLO, QUIT);
 - check: our run_check() of the working port alone, each step's end as its progress reports it;
 - search: find_server() as bench/probe.py times it, with the moment the probe starts the
   working port, the end of its connect, its later steps, each discovery source's end and the
@@ -23,9 +23,6 @@ the other ports) cost the working port by then.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import socket
 import statistics
 import sys
 import time
@@ -35,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netlab import SERVER  # bench/ is this script's directory
-from probe import EMAIL, LAYOUTS, Bench, Layout, lab_for
+from probe import EMAIL, Bench, Layout, loopback_main
 
 Stamps = dict[str, float]
 
@@ -49,45 +46,6 @@ def _step_recorder(stamps: Stamps, began: float) -> Callable[[Any], None]:
             stamps.setdefault(f"{step.name.value} {step.status.value}", time.perf_counter() - began)
 
     return record
-
-
-async def lean_phases(bench: Bench, port: int, security: str) -> Stamps:
-    """bench/probe.py's lean check, with a stamp after each phase."""
-    import aiosmtplib
-    import dns.asyncresolver
-
-    began = time.perf_counter()
-    stamps: Stamps = {}
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers, resolver.port = [bench.dns[0]], bench.dns[1]
-    address = (await resolver.resolve(SERVER, "A", lifetime=10))[0].to_text()
-    stamps["resolve"] = time.perf_counter() - began
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setblocking(False)
-    try:
-        await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, (address, port)), 10)
-    except BaseException:
-        sock.close()
-        raise
-    stamps["connect"] = time.perf_counter() - began
-    smtp = aiosmtplib.SMTP(
-        hostname=SERVER,
-        sock=sock,
-        use_tls=security == "tls",
-        start_tls=security == "starttls",
-        tls_context=bench.context,
-        timeout=10,
-    )
-    try:
-        await smtp.connect()
-        stamps["greeting (+ ehlo, starttls)"] = time.perf_counter() - began
-        await smtp.ehlo()
-        stamps["ehlo"] = time.perf_counter() - began
-        await smtp.quit()
-        stamps["quit"] = time.perf_counter() - began
-    finally:
-        smtp.close()
-    return stamps
 
 
 def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamps]]]:
@@ -131,7 +89,10 @@ def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamp
     attempt_module.connect_for_check = connected  # type: ignore[assignment]
 
     async def lean() -> Stamps:
-        return await lean_phases(bench, port, security)
+        stamps: Stamps = {}
+        if not await bench.lean(port, security, stamps=stamps):
+            raise SystemExit("the lean check failed")
+        return stamps
 
     async def check() -> Stamps:
         stamps: Stamps = {}
@@ -192,20 +153,7 @@ async def measure(bench: Bench, layout: Layout, runs: int) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=30, help="samples of each")
-    parser.add_argument("--layouts", default="587", help=f"some of {','.join(LAYOUTS)}")
-    args = parser.parse_args()
-    try:
-        layouts = [LAYOUTS[k.strip()] for k in args.layouts.split(",") if k.strip()]
-    except KeyError:
-        parser.error(f"--layouts takes some of {','.join(LAYOUTS)}")
-    if args.runs < 1 or not layouts:
-        parser.error("--runs and --layouts must be positive")
-    with lab_for(layouts) as (bench, _):
-        for layout in layouts:
-            print("\n".join(asyncio.run(measure(bench, layout, args.runs))), flush=True)
-    return 0
+    return loopback_main(__doc__.split("\n\n")[0], measure, runs=30, layouts="587")
 
 
 if __name__ == "__main__":
