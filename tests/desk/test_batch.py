@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -219,6 +221,27 @@ def test_deadline_reports_every_row(lab, good, tmp_path, capsys):
     assert "--resume" in rows[0]["fix"]
 
 
+@contextlib.contextmanager
+def _sigint_reaches_children() -> Iterator[None]:
+    """Children started here get SIGINT at its default, whatever this process inherited.
+
+    A suite started in the background without job control (`sh -c '... &'`, nohup) has SIGINT
+    ignored, an ignored signal stays ignored across exec, and Python then leaves it ignored, as
+    a background job should: the batch never saw the test's Ctrl-C and ran to the end (exit 0
+    instead of 130). A caught signal is reset to its default at exec, so catching it here for
+    the moment of the fork gives the child the disposition a terminal's foreground job has.
+    """
+    before = signal.getsignal(signal.SIGINT)
+    if before is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL, signal.SIGINT])
 def test_interrupted_then_resumed(lab, good, tmp_path, how):
     with ConnectionLimit((good.host, good.port), 10, delay=0.25) as slow:
@@ -244,9 +267,10 @@ def test_interrupted_then_resumed(lab, good, tmp_path, how):
             "--timeout",
             "10",
         ]
-        proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        with _sigint_reaches_children():
+            proc = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
         deadline = time.monotonic() + 60
         while (not out.exists() or out.read_text().count("\n") < 3) and proc.poll() is None:
             assert time.monotonic() < deadline, "no rows were written"
