@@ -23,10 +23,11 @@ the other ports) cost the working port by then.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +38,24 @@ from probe import EMAIL, Bench, Layout, loopback_main
 Stamps = dict[str, float]
 
 
-def _step_recorder(stamps: Stamps, began: float) -> Callable[[Any], None]:
-    """Progress callback: the first time each step reaches a final state."""
+def _step_recorder(
+    stamps: Stamps, began: float, skip: tuple[str, ...] = ()
+) -> Callable[[Any], None]:
+    """Progress callback: the first time each step (but those in `skip`) reaches a final state."""
 
     def record(event: Any) -> None:
         step = event.step
-        if step.status.value in ("ok", "failed"):
+        if step.status.value in ("ok", "failed") and step.name.value not in skip:
             stamps.setdefault(f"{step.name.value} {step.status.value}", time.perf_counter() - began)
 
     return record
 
 
-def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamps]]]:
+@contextlib.contextmanager
+def timed_parts(
+    bench: Bench, layout: Layout
+) -> Iterator[dict[str, Callable[[], Awaitable[Stamps]]]]:
+    """The three parts to time; the hooks on the probe are in place until the block ends."""
     import smtpwizard.core.probe.attempt as attempt_module
     import smtpwizard.core.probe.ports as ports
     from smtpwizard.core.check import CheckOptions, run_check
@@ -68,7 +75,8 @@ def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamp
             return await attempt(host, at, *args, progress=progress, **kwargs)
         stamps, began = current[-1]
         stamps.setdefault("probe starts the port", time.perf_counter() - began)
-        record = _step_recorder(stamps, began)
+        # Its resolve and connect are reported once it is connected: the hook below stamps those.
+        record = _step_recorder(stamps, began, skip=("resolve", "connect"))
 
         def both(event: Any) -> None:
             record(event)
@@ -84,9 +92,6 @@ def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamp
             stamps, began = current[-1]
             stamps.setdefault("connect ok", time.perf_counter() - began)
         return made
-
-    ports.attempt = watched  # type: ignore[assignment]
-    attempt_module.connect_for_check = connected  # type: ignore[assignment]
 
     async def lean() -> Stamps:
         stamps: Stamps = {}
@@ -125,17 +130,23 @@ def jobs(bench: Bench, layout: Layout) -> dict[str, Callable[[], Awaitable[Stamp
             raise SystemExit("the search did not recommend the working port")
         return stamps
 
-    return {"lean": lean, "check": check, "search": search}
+    ports.attempt = watched  # type: ignore[assignment]
+    attempt_module.connect_for_check = connected  # type: ignore[assignment]
+    try:
+        yield {"lean": lean, "check": check, "search": search}
+    finally:
+        ports.attempt = attempt
+        attempt_module.connect_for_check = connect
 
 
 async def measure(bench: Bench, layout: Layout, runs: int) -> list[str]:
-    parts = jobs(bench, layout)
-    for job in parts.values():  # warm-up
-        await job()
-    samples: dict[str, list[Stamps]] = {name: [] for name in parts}
-    for _ in range(runs):
-        for name, job in parts.items():
-            samples[name].append(await job())
+    with timed_parts(bench, layout) as parts:
+        for job in parts.values():  # warm-up
+            await job()
+        samples: dict[str, list[Stamps]] = {name: [] for name in parts}
+        for _ in range(runs):
+            for name, job in parts.items():
+                samples[name].append(await job())
     lines = [f"[{layout.title}; loopback; ms from each one's start, medians of {runs}]"]
     alone = {k: statistics.median(s[k] for s in samples["check"]) for k in samples["check"][0]}
     for name, rows in samples.items():
