@@ -194,6 +194,34 @@ async def test_a_question_given_up_leaves_no_socket_behind(servers):
     assert _open_fds() == before
 
 
+async def test_a_listener_hears_a_given_up_question_only_when_it_asked_to(servers):
+    """given_up=True: also told when the question is given up (cancelled), a pass later; an
+    answered question tells each listener once, however it was registered."""
+    _, address = await _start(
+        servers, lambda query, seen: [] if b"never" in query.to_wire() else [_answer(query)]
+    )
+    client = DnsClient([address])
+    heard: list[tuple[str, bool]] = []
+    never = client.question("never.test", "A", 5.0)
+    answered = client.question("yes.test", "A", 5.0)
+    for future, name in ((never, "never"), (answered, "yes")):
+        client.call_when_done(future, lambda done, n=name: heard.append((n, done.cancelled())))
+        client.call_when_done(
+            future, lambda done, n=name: heard.append((n + "+", done.cancelled())), given_up=True
+        )
+    await answered
+    assert heard == [("yes", False), ("yes+", False)]
+    never.cancel()
+    await asyncio.sleep(0)  # the pass in which a cancelled future's callbacks run
+    assert heard == [("yes", False), ("yes+", False), ("never+", True)]
+    client.call_when_done(never, lambda done: heard.append(("late", done.cancelled())))
+    client.call_when_done(
+        never, lambda done: heard.append(("late+", done.cancelled())), given_up=True
+    )
+    assert heard[3:] == [("late+", True)]  # already given up: told at once, if it asked
+    await client.aclose()
+
+
 async def _tcp_beside(port: int, handle: Callable[[bytes], bytes]) -> asyncio.Server:
     """A TCP DNS listener on the UDP server's port (where a client goes for a truncated one)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
 import time
 
@@ -42,6 +44,41 @@ async def test_addresses_ipv4_and_ipv6(lab: DiscoveryLab) -> None:
     lab.zone.add("smtp.example.test", "AAAA", "::1")
     answer = await Resolver(lab.dns.address, 1.0).addresses("smtp.example.test")
     assert answer.records == ("127.0.0.5", "::1")
+
+
+async def test_addresses_soon_tells_once_and_gives_its_questions_up(lab: DiscoveryLab) -> None:
+    """addresses_soon: `then` hears an answer once; given up (cancelled) it hears nothing,
+    and its questions are given up with it unless a shared resolver keeps them for others
+    (those end when the resolver closes, which cancels what still waits for them)."""
+    lab.zone.add("smtp.example.test", "A", "127.0.0.5")
+    lab.zone.silent.add("quiet.test")
+    heard: list[tuple[str, ...]] = []
+    resolver = Resolver(lab.dns.address, 5.0)
+    answer = await resolver.addresses_soon("smtp.example.test", lambda a: heard.append(a.records))
+    await asyncio.sleep(0)  # a pass: a second report would come now
+    assert answer.records == ("127.0.0.5",) and heard == [("127.0.0.5",)]
+
+    before = _open_fds()
+    waiting = resolver.addresses_soon("quiet.test", lambda a: heard.append(a.records))
+    assert _open_fds() == before + 1  # the DNS socket, made for the questions
+    waiting.cancel()
+    for _ in range(3):  # the cancel's callbacks, the questions' end, the idle socket's close
+        await asyncio.sleep(0)
+    assert _open_fds() == before and len(heard) == 1
+
+    shared = Resolver(lab.dns.address, 5.0, shared=True)
+    kept = shared.addresses_soon("quiet.test", lambda a: heard.append(a.records))
+    again = shared.addresses_soon("quiet.test")
+    again.cancel()  # one asker giving up: the questions stay for the other
+    await asyncio.sleep(0.05)
+    assert not kept.done()
+    await shared.aclose()
+    assert kept.cancelled() and len(heard) == 1
+    assert _open_fds() == before
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
 
 
 async def test_nxdomain_and_no_answer_give_plain_reasons_not_failures(lab: DiscoveryLab) -> None:

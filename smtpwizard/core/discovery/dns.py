@@ -184,14 +184,14 @@ class Resolver:
                 then(answer.result())
 
         def given_up(_: object) -> None:
-            if answer.cancelled() and self._asked is None:  # nobody else waits for them
+            if answer.cancelled():  # nobody else waits for them (not shared)
                 for question in questions:
                     question.cancel()
 
         for question in questions:
-            self._client.call_when_done(question, one_in)
-            question.add_done_callback(one_in)  # given up (cancelled): call_when_done is silent
-        answer.add_done_callback(given_up)
+            self._client.call_when_done(question, one_in, given_up=True)
+        if self._asked is None:  # a shared question is given up only when the resolver closes
+            answer.add_done_callback(given_up)
         return answer
 
     async def open(self) -> None:

@@ -65,8 +65,8 @@ class _Question:
     """
 
     __slots__ = ("_client", "_live", "_next", "_problems", "_protocol", "_qid", "_server",
-                 "_tcp", "_timer", "deadline", "future", "lifetime", "name", "now", "qname",
-                 "rdtype")  # fmt: skip
+                 "_tcp", "_timer", "deadline", "future", "given_up", "lifetime", "name", "now",
+                 "qname", "rdtype")  # fmt: skip
 
     def __init__(self, client: DnsClient, name: str, qname: bytes, rdtype: int, lifetime: float):
         loop = asyncio.get_running_loop()
@@ -83,9 +83,13 @@ class _Question:
         self._qid = -1
         self._timer: asyncio.TimerHandle | None = None
         self._tcp: asyncio.Future[Answer] | None = None
-        # Called the moment the answer is in, not a pass of the loop later (call_when_done).
+        # Called the moment the answer is in, not a pass of the loop later (call_when_done);
+        # given_up also when the question is given up (cancelled).
         self.now: list[Callable[[asyncio.Future[Answer]], None]] = []
-        self.future.add_done_callback(self._done)
+        self.given_up: list[Callable[[asyncio.Future[Answer]], None]] = []
+        # Only for a cancel: an answer or failure ends the question in _finish itself, without
+        # the pass of the loop a done-callback costs (one per question of a discovery).
+        self.future.add_done_callback(self._cancelled)
 
     def try_next(self) -> None:
         if self.future.done():
@@ -173,16 +177,22 @@ class _Question:
             self.server_failed(Exception(f"response code {answer.rcode}"))
 
     def _finish(self, answer: Answer | None = None, exc: BaseException | None = None) -> None:
+        self.future.remove_done_callback(self._cancelled)
         if exc is not None:
             self.future.set_exception(exc)
         else:
             self.future.set_result(answer)  # type: ignore[arg-type]
-        for listener in self.now:
+        self._tell(self.now)
+        self.given_up.clear()
+        self._ended()
+
+    def _tell(self, listeners: list[Callable[[asyncio.Future[Answer]], None]]) -> None:
+        for listener in listeners:
             try:
                 listener(self.future)
             except Exception:  # a broken listener must not break the socket's other answers
                 log.exception("DNS answer listener failed")
-        self.now.clear()
+        listeners.clear()
 
     def _end_try(self) -> None:
         if self._timer is not None:
@@ -193,14 +203,19 @@ class _Question:
                 del self._protocol.waiting[self._qid]
             self._protocol = None
 
-    def _done(self, future: asyncio.Future[Answer]) -> None:
-        # Answered, failed, or given up by whoever asked (cancelled): nothing stays behind.
+    def _cancelled(self, future: asyncio.Future[Answer]) -> None:
+        self.now.clear()
+        self._tell(self.given_up)
+        self._ended()
+
+    def _ended(self) -> None:
+        # Answered, failed, or given up by whoever asked: nothing stays behind.
         self._end_try()
         if self._tcp is not None:
             self._tcp.cancel()
-        if not future.cancelled():
-            future.exception()  # retrieved: a shared question nobody waits for any more
-        self._client.question_ended(future)
+        if not self.future.cancelled():
+            self.future.exception()  # retrieved: a shared question nobody waits for any more
+        self._client.question_ended(self.future)
 
 
 class DnsClient:
@@ -233,26 +248,33 @@ class DnsClient:
         return question.future
 
     def call_when_done(
-        self, future: asyncio.Future[Answer], callback: Callable[[asyncio.Future[Answer]], None]
+        self,
+        future: asyncio.Future[Answer],
+        callback: Callable[[asyncio.Future[Answer]], None],
+        *,
+        given_up: bool = False,
     ) -> None:
         """callback(future) the moment a question() of this client is answered or fails, in
         the same pass: the next question on the path to an answer leaves at once instead of a
-        pass later, behind every other source's work (bench/probe.py on loopback). Not called
-        when the question is given up (cancelled). A future already done: called now."""
+        pass later, behind every other source's work (bench/probe.py on loopback). When the
+        question is given up (cancelled): called only if given_up (then a pass later, as a
+        done-callback is). A future already done: called now."""
         if future.done():
-            if not future.cancelled():
+            if given_up or not future.cancelled():
                 callback(future)
             return
         question = self._questions.get(future)
         if question is None:
 
             def later(done: asyncio.Future[Answer]) -> None:
-                if not done.cancelled():
+                if given_up or not done.cancelled():
                     callback(done)
 
             future.add_done_callback(later)
         else:
             question.now.append(callback)
+            if given_up:
+                question.given_up.append(callback)
 
     async def ask(self, name: str, rdtype: str, lifetime: float) -> Answer:
         """question(), awaited."""
