@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ..tasks import cancel_and_wait
 from .dns import DnsAnswer, MxRecord
 from .model import Candidate, SourceKind, SourceStatus
 from .providers import match_mx
@@ -38,9 +39,7 @@ async def guess_source(ctx: SourceContext) -> SourceOutcome:
                 asked[host] = asyncio.ensure_future(_addresses(ctx, host))
         answers = await asyncio.gather(*(asked[host] for host in hosts))
     finally:
-        for task in asked.values():
-            task.cancel()
-        await asyncio.gather(*asked.values(), return_exceptions=True)
+        await cancel_and_wait(asked.values())
     candidates: list[Candidate] = []
     reasons: list[str] = []
     failed = False

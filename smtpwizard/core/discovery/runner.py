@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from ..errors import InputError
 from ..inputs import email_domain, parse_email
+from ..tasks import cancel_and_wait
 from .autoconfig import autoconfig_source, http_autoconfig_source, ispdb_source
 from .dns import DnsAnswer, MxRecord, Resolver
 from .guess import guess_candidate, guess_source, mx_guess
@@ -308,11 +309,9 @@ def _decided(outcomes: dict[SourceKind, SourceOutcome], enabled: list[SourceKind
 async def _cancel_all(
     tasks: list[asyncio.Task[SourceOutcome] | asyncio.Task[DnsAnswer[MxRecord]]], ctx: SourceContext
 ) -> None:
-    for task in tasks:
-        task.cancel()
     for future in ctx.finished.values():
         future.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await cancel_and_wait(tasks)
 
 
 def _result(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..settings import IncomingServer, Security
+from ..tasks import cancel_and_wait
 from .clientconfig import ClientConfig
 from .dns import DnsAnswer, MxRecord, Resolver
 from .domains import base_domain
@@ -62,9 +63,7 @@ async def first_in_order(
                 return result, done_results
         return None, done_results
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
 
 
 def hosted_by(host: str, domain: str) -> str:

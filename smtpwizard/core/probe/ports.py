@@ -32,6 +32,7 @@ from ..check import CheckResult, ProgressEvent
 from ..diagnosis import DiagnosisContext
 from ..inputs import refuse_control_characters
 from ..settings import Security, ServerSettings
+from ..tasks import cancel_and_wait
 from .attempt import attempt
 from .connects import ConnectWatch
 from .model import (
@@ -212,10 +213,7 @@ class ProbeRun:
 
     async def aclose(self) -> None:
         """Stop every attempt still running; returns once their connections are closed."""
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         for index, report in enumerate(self._reports):
             if report.probing:
                 self._set(index, replace(report, probing=False))
