@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -130,10 +131,25 @@ async def test_provider_table_beats_the_providers_own_autoconfig(lab: DiscoveryL
 
 async def test_plain_http_beats_guesses(lab: DiscoveryLab) -> None:
     lab.host("autoconfig.plain.test", "smtp.plain.test")
-    lab.serve_config(
-        f"http://autoconfig.plain.test{AC}", client_config(("smtp.plain.test", 587, "STARTTLS"))
+    document = client_config(("smtp.plain.test", 587, "STARTTLS")).encode()
+    guessed = threading.Event()
+
+    def once_guessed() -> list[bytes]:
+        # The document comes only once the guess source has finished: were it first, the
+        # answer would be decided without the guesses (the lab's DNS thread answered them up
+        # to 30 ms late, after the document, in one run in four).
+        guessed.wait(10)
+        return [document]
+
+    def heard(event: DiscoveryEvent) -> None:
+        if event.kind is SourceKind.GUESS and event.phase == "finished":
+            guessed.set()
+
+    lab.web.route(
+        f"http://autoconfig.plain.test{AC}",
+        Route(body=once_guessed, declared_length=len(document)),
     )
-    result = await discover("a@plain.test", options=lab.options())
+    result = await discover("a@plain.test", options=lab.options(), progress=heard)
     assert [(c.source, c.port) for c in result.candidates] == [
         (SourceKind.AUTOCONFIG_HTTP, 587),
         (SourceKind.GUESS, None),  # same host, but a different (unknown) port: kept
