@@ -16,6 +16,7 @@ out before the guess source finished (_watch_mx_host) stays when that source did
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -136,27 +137,32 @@ async def discover(
             )
         for kind in enabled:
             ctx.finished[kind] = loop.create_future()
+        # Set when the answer is decided or every source has finished; each source's own task
+        # reports in, instead of a wait on them all after each one ends (asyncio.wait takes a
+        # pass of the loop per source that ends, and one more to resume).
+        ended: asyncio.Future[None] = loop.create_future()
 
         async def run(kind: SourceKind) -> SourceOutcome:
-            emit(DiscoveryEvent(kind, "started", elapsed=elapsed()))
-            outcome = await _run_source(kind, ctx)
-            durations[kind] = elapsed()
-            ctx.finished[kind].set_result(outcome)
-            emit(DiscoveryEvent(kind, "finished", outcome.status, outcome.reason, elapsed()))
+            try:
+                emit(DiscoveryEvent(kind, "started", elapsed=elapsed()))
+                outcome = await _run_source(kind, ctx)
+                durations[kind] = elapsed()
+                ctx.finished[kind].set_result(outcome)
+                emit(DiscoveryEvent(kind, "finished", outcome.status, outcome.reason, elapsed()))
+            except Exception as exc:  # a progress callback's: discover() raises it
+                if not ended.done():
+                    ended.set_exception(exc)
+                raise
+            _record(kind, outcome, outcomes, enabled, ended, on_candidates, handed)
             return outcome
 
         try:
             for kind in enabled:
                 tasks[loop.create_task(run(kind))] = kind
-            await _collect(
-                tasks,
-                enabled,
-                outcomes,
-                deadline=start + options.timeout,
-                loop=loop,
-                partial=on_candidates,
-                handed=handed,
-            )
+            if enabled:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout_at(start + options.timeout):
+                        await ended
         finally:
             watching[0] = False
             await _cancel_all([*tasks, mx_lookup], ctx)
@@ -262,31 +268,24 @@ async def _run_source(kind: SourceKind, ctx: SourceContext) -> SourceOutcome:
         return SourceOutcome(SourceStatus.FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
 
 
-async def _collect(
-    tasks: dict[asyncio.Task[SourceOutcome], SourceKind],
-    enabled: list[SourceKind],
+def _record(
+    kind: SourceKind,
+    outcome: SourceOutcome,
     outcomes: dict[SourceKind, SourceOutcome],
-    *,
-    deadline: float,
-    loop: asyncio.AbstractEventLoop,
-    partial: Partial | None = None,
-    handed: Sequence[Candidate] = (),
+    enabled: list[SourceKind],
+    ended: asyncio.Future[None],
+    partial: Partial | None,
+    handed: Sequence[Candidate],
 ) -> None:
-    """Fill outcomes as the sources finish, until the answer is decided or time is up."""
-    pending: set[asyncio.Task[SourceOutcome]] = set(tasks)
-    while pending and not _decided(outcomes, enabled):
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            break
-        done, pending = await asyncio.wait(
-            pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-        )
-        found = False
-        for task in done:
-            outcome = outcomes[tasks[task]] = task.result()
-            found = found or bool(outcome.candidates)
-        if found and partial is not None and not _decided(outcomes, enabled):
-            partial(_candidates(outcomes, _kept(outcomes, handed)))
+    """A source's outcome, the moment its task has it; `ended` once nothing more is needed.
+    One that ends in the same pass as the decision, before discover() resumes, is kept."""
+    outcomes[kind] = outcome
+    if ended.done():
+        return
+    if _decided(outcomes, enabled) or len(outcomes) == len(enabled):
+        ended.set_result(None)
+    elif outcome.candidates and partial is not None:
+        partial(_candidates(outcomes, _kept(outcomes, handed)))
 
 
 def _kept(
