@@ -77,6 +77,22 @@ async def test_addresses_soon_tells_once_and_gives_its_questions_up(lab: Discove
     assert _open_fds() == before
 
 
+async def test_one_asker_giving_up_leaves_a_shared_answer_to_the_others(
+    lab: DiscoveryLab,
+) -> None:
+    lab.zone.add("slow.test", "MX", "10 mx.slow.test.")
+    lab.zone.delays["slow.test"] = 0.2
+    resolver = Resolver(lab.dns.address, 5.0, shared=True)
+    leaving = asyncio.ensure_future(resolver.mx("slow.test"))
+    staying = asyncio.ensure_future(resolver.mx("slow.test"))
+    await asyncio.sleep(0.05)
+    leaving.cancel()
+    assert (await staying).records == (MxRecord(10, "mx.slow.test"),)
+    assert leaving.cancelled()
+    assert [q for q in lab.dns.queries if q[1] == "slow.test"] == [("udp", "slow.test", "MX")]
+    await resolver.aclose()
+
+
 def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 

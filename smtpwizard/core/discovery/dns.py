@@ -221,13 +221,22 @@ class Resolver:
         return question
 
     async def _result(self, question: asyncio.Future[WireAnswer], name: str, what: str) -> Answer:
-        if not question.done():  # asked before: no need for shield(), which costs more
+        if not question.done():
             with contextlib.suppress(Exception):  # _interpret says what went wrong
                 if self._asked is None:
                     await question  # ours alone: giving up gives the question up
                 else:
-                    # shield: one source giving up must not cancel the question others wait for
-                    await asyncio.shield(question)
+                    # One source giving up must not cancel the question others wait for: it
+                    # waits for a future of its own, told the moment the answer is in (what
+                    # shield() does, with one callback of the loop instead of three).
+                    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+                    def tell(_: object) -> None:
+                        if not waiter.done():
+                            waiter.set_result(None)
+
+                    self._client.call_when_done(question, tell, given_up=True)
+                    await waiter
         return self._interpret(question, name, what)
 
     def _interpret(self, question: asyncio.Future[WireAnswer], name: str, what: str) -> Answer:
