@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import socket
 import threading
@@ -150,7 +151,44 @@ def test_the_connecting_set_holds_the_sockets_still_connecting():
         asyncio.run(main(dead.port, server.getsockname()[1]))
 
 
-def test_a_loop_without_add_writer_still_connects():
+def test_a_connect_the_kernel_has_ended_takes_no_pass_of_the_loop(monkeypatch):
+    # On loopback the handshake is usually over before connect() returns, though it says "in
+    # progress": the answer is then taken at once. Made certain here (the kernel may leave it
+    # to a later moment on a busy machine): connect() completes, then says "in progress".
+    class EndedAtOnce(socket.socket):
+        def connect(self, address):
+            self.setblocking(True)
+            super().connect(address)
+            self.setblocking(False)
+            raise BlockingIOError(errno.EINPROGRESS, "in progress")
+
+    def without_a_pass(coro):
+        try:
+            coro.send(None)
+        except StopIteration as ended:
+            return ended.value
+        coro.close()
+        return "waited"
+
+    async def main(open_port: int, dead_port: int) -> None:
+        assert without_a_pass(open_tcp((FILTERED_IP,), dead_port)) == "waited"
+        with monkeypatch.context() as patched:
+            patched.setattr(socket, "socket", EndedAtOnce)
+            sock, address, errors = without_a_pass(open_tcp((OPEN_IP,), open_port))
+        assert isinstance(sock, EndedAtOnce) and address == OPEN_IP and errors == []
+        assert sock.getpeername() == (OPEN_IP, open_port)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        sock.close()
+
+    with FilteredPort(FILTERED_IP) as dead, listener(OPEN_IP) as server:
+        asyncio.run(main(server.getsockname()[1], dead.port))
+
+
+def test_a_loop_without_add_writer_still_connects(monkeypatch):
+    # Windows: its proactor loop has no add_writer, and select has no poll (so no connect is
+    # taken as ended before the loop says so).
+    monkeypatch.delattr("select.poll")
+
     class NoWriterLoop(asyncio.SelectorEventLoop):  # as Windows' proactor loop has none
         def add_writer(self, *args: object) -> None:
             raise NotImplementedError
