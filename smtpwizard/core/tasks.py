@@ -15,8 +15,8 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
     What `cancel()` on each, then `gather(..., return_exceptions=True)`, does, except that a
     task already ended is not gathered: gather schedules a done-callback for it anyway, a pass
     of the event loop each. A discovery ends with nearly all its lookups and sources done, so
-    its clean-ups waited for nothing but those passes (about 25 of a loopback search's 156,
-    bench/search_cpu.py), beside the probe's check of the working port.
+    its clean-ups waited for nothing but those passes (a loopback search scheduled 141 loop
+    callbacks with gather, 109 with this), beside the probe's check of the working port.
     """
     waiting = []
     for task in tasks:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 
 from smtpwizard.core.discovery.dns import MxRecord, Resolver, SrvRecord
+from tests.lab.helpers import socket_fds
 
 from .conftest import DiscoveryLab
 
@@ -58,13 +58,13 @@ async def test_addresses_soon_tells_once_and_gives_its_questions_up(lab: Discove
     await asyncio.sleep(0)  # a pass: a second report would come now
     assert answer.records == ("127.0.0.5",) and heard == [("127.0.0.5",)]
 
-    before = _open_fds()
+    before = socket_fds()
     waiting = resolver.addresses_soon("quiet.test", lambda a: heard.append(a.records))
-    assert _open_fds() == before + 1  # the DNS socket, made for the questions
+    assert len(socket_fds() - before) == 1  # the DNS socket, made for the questions
     waiting.cancel()
     for _ in range(3):  # the cancel's callbacks, the questions' end, the idle socket's close
         await asyncio.sleep(0)
-    assert _open_fds() == before and len(heard) == 1
+    assert socket_fds() == before and len(heard) == 1
 
     shared = Resolver(lab.dns.address, 5.0, shared=True)
     kept = shared.addresses_soon("quiet.test", lambda a: heard.append(a.records))
@@ -74,7 +74,7 @@ async def test_addresses_soon_tells_once_and_gives_its_questions_up(lab: Discove
     assert not kept.done()
     await shared.aclose()
     assert kept.cancelled() and len(heard) == 1
-    assert _open_fds() == before
+    assert socket_fds() == before
 
 
 async def test_one_asker_giving_up_leaves_a_shared_answer_to_the_others(
@@ -91,10 +91,6 @@ async def test_one_asker_giving_up_leaves_a_shared_answer_to_the_others(
     assert leaving.cancelled()
     assert [q for q in lab.dns.queries if q[1] == "slow.test"] == [("udp", "slow.test", "MX")]
     await resolver.aclose()
-
-
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 async def test_nxdomain_and_no_answer_give_plain_reasons_not_failures(lab: DiscoveryLab) -> None:

@@ -148,13 +148,10 @@ def _ended_already(sock: socket.socket) -> bool:
     On loopback (and for a refusal on a LAN) the handshake is over by then, yet connect()
     reports it in progress: waiting for the loop to say the socket is writable cost a pass
     of the loop, behind every other source's work (bench/search_timeline.py: the working
-    port's connect took 1.2 ms in a loopback search against 0.2 ms alone). One poll() asks.
+    port's connect took 1.2 ms in a loopback search against 0.2 ms alone). The kernel is
+    asked as connects_pending asks it.
     """
-    if not hasattr(select, "poll"):  # Windows: the loop's wait, as before
-        return False
-    poller = select.poll()
-    poller.register(sock, select.POLLOUT)  # errors and hang-ups always count
-    if not poller.poll(0):
+    if connects_pending((sock,)):
         return False
     error = _connect_error(sock)
     if error is not None:
