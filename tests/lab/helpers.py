@@ -8,7 +8,7 @@ import os
 import socket
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosmtplib
 
@@ -115,3 +115,30 @@ def socket_fds() -> set[str]:
         if target.startswith("socket:"):
             found.add(target)
     return found
+
+
+class TcpSocket(NamedTuple):
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    state: str  # the kernel's code: "01" established, "0A" listening
+
+
+def our_tcp_sockets() -> list[TcpSocket]:
+    """This process's IPv4 TCP sockets, as the kernel lists them (Linux /proc/net/tcp).
+
+    A connection closed by us may stay in that table a while (FIN_WAIT, TIME_WAIT), but with
+    no descriptor: only the ones an open descriptor of this process refers to are listed.
+    """
+    ours = {name[len("socket:[") : -1] for name in socket_fds()}
+    found = []
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if fields[9] in ours:
+                found.append(TcpSocket(_endpoint(fields[1]), _endpoint(fields[2]), fields[3]))
+    return found
+
+
+def _endpoint(field: str) -> tuple[str, int]:
+    address, _, port = field.partition(":")
+    return socket.inet_ntoa(bytes.fromhex(address)[::-1]), int(port, 16)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.labkit import SCENARIOS, Lab
 
-from .helpers import LineSocket, connect, socket_fds, starttls_socket
+from .helpers import LineSocket, connect, our_tcp_sockets, socket_fds, starttls_socket
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -124,16 +124,8 @@ def test_binds_other_loopback_addresses_only(lab: Lab) -> None:
 
 
 def _our_listeners(port: int) -> set[str]:
-    """The IPv4 addresses this process's sockets listen on at `port` (Linux /proc/net/tcp)."""
-    ours = {name[len("socket:[") : -1] for name in socket_fds()}
-    found = set()
-    with open("/proc/net/tcp", encoding="ascii") as table:
-        for line in table.readlines()[1:]:
-            fields = line.split()
-            address, _, hex_port = fields[1].partition(":")
-            if fields[3] == "0A" and int(hex_port, 16) == port and fields[9] in ours:
-                found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
-    return found
+    """The IPv4 addresses this process's sockets listen on at `port`."""
+    return {s.local[0] for s in our_tcp_sockets() if s.state == "0A" and s.local[1] == port}
 
 
 def test_unknown_scenario_is_a_clear_error(lab: Lab) -> None:

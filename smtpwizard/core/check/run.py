@@ -105,12 +105,7 @@ async def _execute(run: CheckSession) -> CheckResult:
 
 def _close(run: CheckSession) -> None:
     if run.smtp is not None:
-        # The conversation is over (QUIT answered, or it failed): close the connection now.
-        # A graceful TLS shutdown would go on after the check returned, and a loop that ends
-        # meanwhile (asyncio.run) would leave the connection open until garbage collection.
-        if isinstance(run.smtp.transport, asyncio.Transport):
-            run.smtp.transport.abort()
-        run.smtp.close()
+        run.smtp.close()  # at once, not politely: see AbortingSMTP
         run.smtp = None
     elif run.socket is not None:
         run.socket.close()  # connected, but still waiting for admission

@@ -12,6 +12,7 @@ from ..net.network import close_stream, open_stream
 from ..net.tlsinfo import CertificateInfo, certificate_info, unverified_context
 from ..servertext import printable
 from ..settings import Security
+from .tracing_smtp import AbortingSMTP
 
 
 async def looks_like_implicit_tls(address: str, port: int, timeout: float) -> bool:
@@ -78,7 +79,7 @@ async def _certificate_starttls(
     address: str, port: int, tls_name: str, timeout: float
 ) -> CertificateInfo | None:
     # No timeout of its own (see TracingSMTP): fetch_certificate's asyncio.timeout bounds it.
-    smtp = aiosmtplib.SMTP(
+    smtp = AbortingSMTP(
         hostname=address, port=port, start_tls=False, timeout=None, local_hostname="[127.0.0.1]"
     )
     try:
@@ -89,9 +90,5 @@ async def _certificate_starttls(
         der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
         return certificate_info(der) if der else None
     finally:
-        # No goodbye on this side connection: a polite close would leave the TLS shutdown
-        # running (up to 30 s) after the check returned, and the connection unclosed.
-        if isinstance(smtp.transport, asyncio.Transport):
-            smtp.transport.abort()
         with contextlib.suppress(Exception):
-            smtp.close()
+            smtp.close()  # no goodbye on this side connection (see AbortingSMTP)

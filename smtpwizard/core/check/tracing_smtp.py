@@ -14,7 +14,22 @@ from .transcript import REDACTED, Transcript
 _AUTH_CONTINUE = 334
 
 
-class TracingSMTP(aiosmtplib.SMTP):
+class AbortingSMTP(aiosmtplib.SMTP):
+    """aiosmtplib's client whose close() drops the connection at once.
+
+    aiosmtplib's close() (after QUIT, too) closes a TLS connection politely: it sends
+    close_notify and then waits, up to 30 s, for the server's, and only then closes the socket.
+    A check has said all it will by then; an asyncio.run that ended meanwhile left that socket
+    open until garbage collection (tests/discovery/conftest.py's leak check saw it in CI).
+    """
+
+    def close(self) -> None:
+        if isinstance(self.transport, asyncio.Transport):
+            self.transport.abort()  # a TLS transport aborts the socket under it too
+        super().close()
+
+
+class TracingSMTP(AbortingSMTP):
     """Never given a timeout of its own: every command runs inside a step's asyncio.timeout.
 
     aiosmtplib bounds a command with asyncio.wait_for when it has a timeout, and Python 3.11's
