@@ -21,6 +21,7 @@ from smtpwizard.core.errors import InputError
 from smtpwizard.core.oauth.discovery import MAX_METADATA_BYTES
 from smtpwizard.core.oauth.loopback import RedirectListener
 from smtpwizard.core.settings import Security, ServerSettings
+from tests.lab.helpers import our_tcp_sockets
 
 from .servers import Certs, serving_https
 
@@ -203,6 +204,28 @@ async def test_the_listener_ignores_everyone_but_the_provider() -> None:
     assert right.headers["cache-control"] == "no-store"
     with pytest.raises(httpx.ConnectError):
         httpx.get(listener.redirect_uri, timeout=2)  # closed after its one redirect
+
+
+async def test_closing_the_listener_ends_the_connections_it_accepted() -> None:
+    """A program that connected and said nothing (or a browser's second request) does not
+    outlive the listener: before, each held its connection for its 10 s deadline, or until
+    garbage collection when the event loop ended first (the CLI's asyncio.run)."""
+    listener = RedirectListener()
+    await listener.__aenter__()
+    idle_reader, idle = await asyncio.open_connection("127.0.0.1", listener.port)
+    client = idle.get_extra_info("sockname")[:2]
+
+    def accepted() -> list[object]:
+        return [s for s in our_tcp_sockets() if s.remote == client]
+
+    async with asyncio.timeout(5):
+        while not accepted():  # the listener's own end of it, once its loop accepted it
+            await asyncio.sleep(0)
+    await listener.close()
+    assert accepted() == []  # closed by the time close() returns
+    async with asyncio.timeout(2):
+        assert await idle_reader.read() == b""  # ended, not answered at its deadline
+    idle.close()
 
 
 async def test_browser_sign_in_gives_up_when_nobody_comes_back() -> None:

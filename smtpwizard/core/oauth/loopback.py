@@ -44,6 +44,8 @@ class RedirectListener:
         self._server: asyncio.Server | None = None
         self._server6: asyncio.Server | None = None
         self._result: asyncio.Future[dict[str, str]] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()  # one per connection still open
+        self._closing = False
         self.port = 0
 
     @property
@@ -65,13 +67,30 @@ class RedirectListener:
         await self.close()
 
     async def close(self) -> None:
-        for server in (self._server, self._server6):
-            if server is not None:
-                server.close()
-                # Python 3.12+ waits for open handlers; each has a deadline of its own.
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(server.wait_closed(), 1.0)
+        """Stop listening and end every connection still open (a browser's second request,
+        a program that connected and said nothing): once closed, nothing of it is left.
+
+        Python 3.11's Server.close() leaves accepted connections to their handlers, which
+        would hold them until their deadline, or for ever if the event loop ends first (the
+        CLI's asyncio.run): an open socket left to garbage collection.
+        """
+        self._closing = True
+        servers = [server for server in (self._server, self._server6) if server is not None]
         self._server = self._server6 = None
+        for server in servers:
+            server.close()
+        # A connection accepted just before may reach _handle meanwhile: it ends at once. One
+        # whose transport is made only after server.close() never reaches it: 3.11.7's
+        # Server._attach asserts that the server still listens, and that socket is left to
+        # garbage collection (seen only when a connect races the close itself).
+        while handlers := [t for t in self._handlers if t is not asyncio.current_task()]:
+            for task in handlers:
+                task.cancel()
+            await asyncio.wait(handlers)  # each closes its connection as it ends
+        for server in servers:
+            # Python 3.12+ waits for open handlers; none is left.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
 
     async def wait(self) -> dict[str, str]:
         """The redirect's query parameters (code, state, error, iss...), once."""
@@ -82,6 +101,19 @@ class RedirectListener:
             await self.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            if not self._closing:
+                await self._answer(reader, writer)
+        finally:
+            self._handlers.discard(task)
+            # Answered, given up or stopped by close(): the connection ends here, after the
+            # page (a whole page is in the kernel's buffer once written, on loopback).
+            writer.close()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             async with asyncio.timeout(_REQUEST_DEADLINE):
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -98,8 +130,8 @@ class RedirectListener:
                 "Cache-Control: no-store\r\n\r\n".encode()
                 + body.encode()
             )
-            await writer.drain()
-            writer.close()
+            async with asyncio.timeout(_REQUEST_DEADLINE):
+                await writer.drain()  # the page is out before the connection ends
         if ours and params is not None and self._result is not None and not self._result.done():
             self._result.set_result(params)
 
