@@ -15,6 +15,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -22,6 +23,8 @@ import trustme
 from smtpwizard.core.check import CheckOptions, run_check
 from smtpwizard.core.settings import Security, ServerSettings
 from tests.lab.helpers import our_tcp_sockets
+
+from .helpers import check
 
 HOST = "127.0.0.1"
 
@@ -114,3 +117,15 @@ def test_the_connection_is_closed_when_the_check_returns(
     # connection a while, but no descriptor of this process is it any more).
     still_ours = [s for s in our_tcp_sockets() if s.local == server.client]
     assert still_ours == []
+
+
+def test_the_connection_is_closed_after_a_refused_certificate(lab: Any) -> None:
+    """A STARTTLS handshake that fails leaves aiosmtplib holding the plain connection (the
+    special case traced_starttls had for it is gone: the check's close covers it); the check
+    and its look at the refused certificate, on a second connection, close both."""
+    ep = lab.start("self_signed")
+    result = check(lab, ep, security="starttls")
+    assert result.diagnosis.code == "cert_untrusted", result.diagnosis
+    assert result.certificate_seen is not None  # the second connection was made too
+    to_server = [s for s in our_tcp_sockets() if s.remote[1] == ep.port]
+    assert to_server == []

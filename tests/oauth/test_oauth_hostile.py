@@ -210,19 +210,18 @@ async def test_closing_the_listener_ends_the_connections_it_accepted() -> None:
     """A program that connected and said nothing (or a browser's second request) does not
     outlive the listener: before, each held its connection for its 10 s deadline, or until
     garbage collection when the event loop ended first (the CLI's asyncio.run)."""
-    listener = RedirectListener()
-    await listener.__aenter__()
-    idle_reader, idle = await asyncio.open_connection("127.0.0.1", listener.port)
-    client = idle.get_extra_info("sockname")[:2]
+    async with RedirectListener() as listener:
+        idle_reader, idle = await asyncio.open_connection("127.0.0.1", listener.port)
+        client = idle.get_extra_info("sockname")[:2]
 
-    def accepted() -> list[object]:
-        return [s for s in our_tcp_sockets() if s.remote == client]
+        def accepted() -> list[object]:
+            return [s for s in our_tcp_sockets() if s.remote == client]
 
-    async with asyncio.timeout(5):
-        while not accepted():  # the listener's own end of it, once its loop accepted it
-            await asyncio.sleep(0)
-    await listener.close()
-    assert accepted() == []  # closed by the time close() returns
+        async with asyncio.timeout(5):
+            while not accepted():  # the listener's own end of it, once its loop accepted it
+                await asyncio.sleep(0)
+        await listener.close()
+        assert accepted() == []  # closed by the time close() returns
     async with asyncio.timeout(2):
         assert await idle_reader.read() == b""  # ended, not answered at its deadline
     idle.close()

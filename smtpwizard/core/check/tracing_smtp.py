@@ -76,18 +76,12 @@ class TracingSMTP(AbortingSMTP):
     ) -> SMTPResponse:
         # aiosmtplib sends STARTTLS below execute_command, so it is recorded here.
         self.transcript.client("STARTTLS")
-        plain = self.transport
+        # A failed handshake (a refused certificate, a reset) leaves self.transport the plain
+        # one: the check's close() aborts it (AbortingSMTP).
         try:
             response = await self.starttls(server_hostname=server_hostname, tls_context=tls_context)
         except aiosmtplib.SMTPResponseException as exc:
             self.transcript.server(exc.code, exc.message)
-            raise
-        except BaseException:
-            # A failed handshake (a refused certificate, a reset) leaves the plain socket to a
-            # lazy close that may not run before the event loop ends: an fd and a
-            # ResourceWarning left behind. Nothing more can be said on it: drop it now.
-            if isinstance(plain, asyncio.Transport):
-                plain.abort()
             raise
         self.transcript.server(response.code, response.message)
         return response
