@@ -13,9 +13,9 @@ as bench/probe.py, samples alternating, each timed from its own start (ms, media
 - search: find_server() as bench/probe.py times it, with the moment the probe starts the
   working port, the end of its connect, its later steps, each discovery source's end and the
   return. The probe reports steps only to its own slot keeper, and connects before its check
-  begins (core/probe/attempt.py), so this script wraps core/probe/ports.py's `attempt` and
-  attempt.py's `connect_for_check` to see them: bench-only hooks that cost a function call per
-  step of that one port.
+  begins (core/probe/attempts.py), so this script wraps attempts.py's `ConnectStep` and
+  `run_check` to see them: bench-only hooks that cost a function call per step of that one
+  port.
 
 A step's time in the search minus its time alone is what the rest of the search (discovery,
 the other ports) cost the working port by then.
@@ -56,9 +56,8 @@ def timed_parts(
     bench: Bench, layout: Layout
 ) -> Iterator[dict[str, Callable[[], Awaitable[Stamps]]]]:
     """The three parts to time; the hooks on the probe are in place until the block ends."""
-    import smtpwizard.core.probe.attempt as attempt_module
-    import smtpwizard.core.probe.ports as ports
-    from smtpwizard.core.check import CheckOptions, run_check
+    import smtpwizard.core.probe.attempts as attempts
+    from smtpwizard.core.check import CheckOptions, Connection, run_check
     from smtpwizard.core.probe import find_server
     from smtpwizard.core.settings import Security, ServerSettings
 
@@ -68,30 +67,34 @@ def timed_parts(
     check_options = CheckOptions(ca_file=bench.ca_file, resolver=bench.resolver)
     probe_options = bench.probe_options(layout)
     current: list[tuple[Stamps, float]] = []  # the search being timed
-    attempt = ports.attempt
+    connect_step, talk = attempts.ConnectStep, attempts.run_check
 
-    async def watched(host: str, at: int, *args: Any, progress: Any, **kwargs: Any) -> Any:
-        if at != port or not current:
-            return await attempt(host, at, *args, progress=progress, **kwargs)
+    class WatchedStep(connect_step):  # type: ignore[misc,valid-type]
+        def __init__(self, settings: Any, options: Any, on_done: Any, *args: Any) -> None:
+            if settings.port == port and current:
+                stamps, began = current[-1]
+                stamps.setdefault("probe starts the port", time.perf_counter() - began)
+
+                def done(outcome: Any, then: Any = on_done) -> None:
+                    if isinstance(outcome, Connection):
+                        stamps.setdefault("connect ok", time.perf_counter() - began)
+                    then(outcome)
+
+                on_done = done
+            super().__init__(settings, options, on_done, *args)
+
+    async def watched(settings: Any, *, progress: Any, **kwargs: Any) -> Any:
+        if settings.port != port or not current:
+            return await talk(settings, progress=progress, **kwargs)
         stamps, began = current[-1]
-        stamps.setdefault("probe starts the port", time.perf_counter() - began)
-        # Its resolve and connect are reported once it is connected: the hook below stamps those.
+        # Its resolve and connect are reported once it is connected: WatchedStep stamps those.
         record = _step_recorder(stamps, began, skip=("resolve", "connect"))
 
         def both(event: Any) -> None:
             record(event)
             progress(event)
 
-        return await attempt(host, at, *args, progress=both, **kwargs)
-
-    connect = attempt_module.connect_for_check
-
-    async def connected(settings: Any, *args: Any, **kwargs: Any) -> Any:
-        made = await connect(settings, *args, **kwargs)
-        if settings.port == port and current:
-            stamps, began = current[-1]
-            stamps.setdefault("connect ok", time.perf_counter() - began)
-        return made
+        return await talk(settings, progress=both, **kwargs)
 
     async def lean() -> Stamps:
         stamps: Stamps = {}
@@ -130,13 +133,13 @@ def timed_parts(
             raise SystemExit("the search did not recommend the working port")
         return stamps
 
-    ports.attempt = watched  # type: ignore[assignment]
-    attempt_module.connect_for_check = connected  # type: ignore[assignment]
+    attempts.ConnectStep = WatchedStep  # type: ignore[misc]
+    attempts.run_check = watched  # type: ignore[assignment]
     try:
         yield {"lean": lean, "check": check, "search": search}
     finally:
-        ports.attempt = attempt
-        attempt_module.connect_for_check = connect
+        attempts.ConnectStep = connect_step  # type: ignore[misc]
+        attempts.run_check = talk  # type: ignore[assignment]
 
 
 async def measure(bench: Bench, layout: Layout, runs: int) -> list[str]:

@@ -14,8 +14,9 @@ import dns.message
 import dns.rdatatype
 import pytest
 
-from smtpwizard.core.net import network
-from smtpwizard.core.net.network import connects_pending, happy_eyeballs_order, open_tcp
+from smtpwizard.core.net import race
+from smtpwizard.core.net.network import open_tcp
+from smtpwizard.core.net.race import connects_pending, happy_eyeballs_order
 from smtpwizard.core.net.resolve import ResolveError, ResolverConfig, resolve_host
 from tests.discovery.servers import DnsServer, Zone
 from tests.labkit.filtered import FilteredPort, raw_connect
@@ -188,7 +189,7 @@ def test_a_connect_the_kernel_has_ended_takes_no_pass_of_the_loop(monkeypatch):
 def test_a_loop_without_add_writer_still_connects(monkeypatch):
     # The connect is taken as still in progress, as over a real network, so the loop's own
     # wait is what ends it.
-    monkeypatch.setattr(network, "connects_pending", lambda sockets: True)
+    monkeypatch.setattr(race, "connects_pending", lambda sockets: True)
 
     class NoWriterLoop(asyncio.SelectorEventLoop):  # as Windows' proactor loop has none
         def add_writer(self, *args: object) -> None:

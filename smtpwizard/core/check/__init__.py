@@ -8,7 +8,7 @@ turns exceptions into diagnoses, side_probes.py makes the short side connections
 encryption mode apart, and transcript.py/tracing_smtp.py keep the redacted record.
 """
 
-from .connect import Connection, connect_for_check
+from .connect import Connection, ConnectStep
 from .model import CheckOptions, CheckResult, ServerInfo, StepLimits, planned_steps
 from .run import run_check, validate_for_wire
 from .steps import STEP_LABELS, ProgressCallback, ProgressEvent, StepName, StepResult, StepStatus
@@ -19,6 +19,7 @@ __all__ = [
     "STEP_LABELS",
     "CheckOptions",
     "CheckResult",
+    "ConnectStep",
     "Connection",
     "ProgressCallback",
     "ProgressEvent",
@@ -27,7 +28,6 @@ __all__ = [
     "StepName",
     "StepResult",
     "StepStatus",
-    "connect_for_check",
     "planned_steps",
     "run_check",
     "validate_for_wire",

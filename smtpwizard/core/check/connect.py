@@ -3,7 +3,7 @@
 A probe tries many ports at once, and most of them never connect (a firewall drops the SYN) or
 are refused. A whole check for each (its session, steps, TLS context, progress events, and the
 unwinding when it is stopped) cost about twice the connect itself (bench/probe.py). The probe
-therefore connects first (`connect_for_check`), and only a connection that opened gets its
+therefore connects first (`ConnectStep`), and only a connection that opened gets its
 check (`run_check(connection=...)`). A port that did not open gets the same CheckResult the
 whole check would have given: the same diagnosis from the same functions, the same steps.
 """
@@ -20,7 +20,8 @@ from ..diagnosis import Diagnosis, DiagnosisContext
 from ..errors import InputError
 from ..inputs import parse_email, refuse_control_characters
 from ..net.network import open_tcp
-from ..net.resolve import Resolution, ResolveError, resolve_host
+from ..net.race import ConnectRace, RaceOutcome
+from ..net.resolve import Resolution, ResolveError, known_resolution, resolve_host
 from ..settings import ServerSettings
 from .failures import StepFailure, classify_connect_error, resolve_failure, step_timeout
 from .model import CheckOptions, CheckResult, ServerInfo, planned_steps
@@ -28,8 +29,8 @@ from .steps import StepName, StepResult, StepStatus
 from .transcript import Transcript
 
 __all__ = [
+    "ConnectStep",
     "Connection",
-    "connect_for_check",
     "connected_detail",
     "connected_steps",
     "find_addresses",
@@ -94,46 +95,122 @@ async def open_connection(
     return sock, address
 
 
-async def connect_for_check(
-    settings: ServerSettings,
-    options: CheckOptions,
-    connecting: Callable[[Set[socket.socket]], None] | None = None,
-) -> Connection | CheckResult:
-    """Resolve and connect under the check's step limits and overall deadline.
+class ConnectStep:
+    """The check's first two steps for the probe: find the server, connect; no task for them
+    unless a DNS server must be asked.
 
-    A Connection when the TCP connection opened; else the failed check's CheckResult. The
-    `connecting` callback is called when the TCP connect starts, with the set of its sockets
-    still connecting (kept up to date; for net.network.connects_pending). Cancelling closes every
-    socket it opened. Raises InputError for unusable settings, before any traffic.
+    start() begins; on_done(outcome) is called once: a Connection when the TCP connection
+    opened (the receiver owns its socket), else the failed check's CheckResult. It may be
+    called from start() itself, when the addresses are known and the kernel ended the connect
+    at once. The steps keep the check's limits and overall deadline (options.timeout).
+    on_connecting(sockets) is called when the connect starts, with the set of its sockets still
+    connecting, kept up to date (for net.race.connects_pending). cancel() stops it, closing
+    every socket, and nothing is called after it. Raises InputError for unusable settings,
+    before any traffic.
     """
-    validate_for_wire(settings, options, None)
-    began = time.monotonic()
-    deadline = began + options.timeout
-    limits = options.limits
-    context = DiagnosisContext(settings)
-    resolution: Resolution | None = None
-    name, step_began = StepName.RESOLVE, began
 
-    def limit(step_limit: float) -> float:  # as CheckSession.limit
-        return max(0.05, min(step_limit, deadline - time.monotonic()))
+    def __init__(
+        self,
+        settings: ServerSettings,
+        options: CheckOptions,
+        on_done: Callable[[Connection | CheckResult], None],
+        on_connecting: Callable[[Set[socket.socket]], None] | None = None,
+    ) -> None:
+        validate_for_wire(settings, options, None)
+        self._settings, self._options = settings, options
+        self._on_done, self._on_connecting = on_done, on_connecting
+        self._context = DiagnosisContext(settings)
+        self.began = time.monotonic()
+        self._deadline = self.began + options.timeout
+        self._step_began = self.began
+        self._resolution: Resolution | None = None
+        self.task: asyncio.Task[None] | None = None  # the lookup, when one is needed
+        self._race: ConnectRace | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._over = False
 
-    try:
-        async with asyncio.timeout(limit(limits.resolve)):
-            resolution = await find_addresses(settings, options, context, limit(limits.resolve))
-        name, step_began = StepName.CONNECT, time.monotonic()
-        in_flight: set[socket.socket] = set()
-        if connecting is not None:
-            connecting(in_flight)
-        async with asyncio.timeout(limit(limits.connect)):
-            sock, address = await open_connection(resolution, settings, context, in_flight)
-    except TimeoutError:
-        overall = deadline - time.monotonic() <= 0.05
-        diagnosis = step_timeout(name, context, limits, overall)
-        return _failed(settings, options, began, step_began, resolution, name, diagnosis)
-    except StepFailure as failure:
-        return _failed(settings, options, began, step_began, resolution, name, failure.diagnosis)
-    now = time.monotonic()
-    return Connection(sock, address, resolution, began, step_began - began, now - step_began)
+    def start(self) -> None:
+        known = known_resolution(self._settings.host, self._options.resolver)
+        if known is not None:
+            self._connect(known)
+        else:
+            self.task = asyncio.create_task(self._resolve(), name="resolve for the check")
+
+    def cancel(self) -> None:
+        self._over = True
+        if self.task is not None:
+            self.task.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._race is not None:
+            self._race.cancel()
+
+    def _limit(self, step_limit: float) -> float:  # as CheckSession.limit
+        return max(0.05, min(step_limit, self._deadline - time.monotonic()))
+
+    async def _resolve(self) -> None:
+        limits = self._options.limits
+        try:
+            async with asyncio.timeout(self._limit(limits.resolve)):
+                resolution = await find_addresses(
+                    self._settings, self._options, self._context, self._limit(limits.resolve)
+                )
+        except TimeoutError:
+            self._failed(step_timeout(StepName.RESOLVE, self._context, limits, self._overall()))
+            return
+        except StepFailure as failure:
+            self._failed(failure.diagnosis)
+            return
+        if not self._over:
+            self._connect(resolution)
+
+    def _connect(self, resolution: Resolution) -> None:
+        self._resolution = resolution
+        self._step_began = time.monotonic()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self._limit(self._options.limits.connect), self._timed_out)
+        self._race = ConnectRace(resolution.addresses, self._settings.port, self._raced)
+        if self._on_connecting is not None:
+            self._on_connecting(self._race.connecting)
+        self._race.start()
+
+    def _raced(self, outcome: RaceOutcome) -> None:
+        sock, address, errors = outcome
+        if sock is None or address is None:
+            self._failed(classify_connect_error(errors, self._context))
+            return
+        assert self._resolution is not None
+        now, began, step_began = time.monotonic(), self.began, self._step_began
+        self._finish(
+            Connection(sock, address, self._resolution, began, step_began - began, now - step_began)
+        )
+
+    def _timed_out(self) -> None:
+        assert self._race is not None
+        self._race.cancel()
+        limits = self._options.limits
+        self._failed(step_timeout(StepName.CONNECT, self._context, limits, self._overall()))
+
+    def _overall(self) -> bool:
+        return self._deadline - time.monotonic() <= 0.05
+
+    def _failed(self, diagnosis: Diagnosis) -> None:
+        name = StepName.RESOLVE if self._resolution is None else StepName.CONNECT
+        options, began = self._options, self.began
+        step_began, resolution = self._step_began, self._resolution
+        self._finish(
+            _failed(self._settings, options, began, step_began, resolution, name, diagnosis)
+        )
+
+    def _finish(self, outcome: Connection | CheckResult) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._over:
+            if isinstance(outcome, Connection):
+                outcome.socket.close()
+            return
+        self._over = True
+        self._on_done(outcome)
 
 
 def connected_steps(

@@ -28,7 +28,9 @@ class Resolution:
     how: str  # a few words for the step detail
 
 
-async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
+def known_resolution(host: str, config: ResolverConfig) -> Resolution | None:
+    """The host's addresses when nothing needs to be asked (an override, an IP address, or
+    discovery's answer); None when a DNS server must be."""
     if host in config.overrides:
         ip = config.overrides[host]
         return Resolution((ip,), f"{host} → {ip} (given with --resolve)")
@@ -37,6 +39,13 @@ async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: fl
     if config.known.get(host):
         addresses = tuple(config.known[host])
         return Resolution(addresses, f"{host} → {', '.join(addresses)} (asked during discovery)")
+    return None
+
+
+async def resolve_host(host: str, port: int, config: ResolverConfig, timeout: float) -> Resolution:
+    known = known_resolution(host, config)
+    if known is not None:
+        return known
     if config.dns_server is not None:
         addresses = await _resolve_with_server(host, config.dns_server, timeout)
         server = f"{config.dns_server[0]}:{config.dns_server[1]}"

@@ -5,8 +5,16 @@ attempt into a port's verdict, model.py holds the options and results, and searc
 discover-then-probe search that the wizard and `smtpwizard discover` share.
 """
 
-from .model import Attempt, PortReport, PortStatus, ProbeOptions, ProbeResult, Recommendation
-from .ports import ProbeRun, ProbeTarget
+from .model import (
+    Attempt,
+    PortReport,
+    PortStatus,
+    ProbeOptions,
+    ProbeResult,
+    ProbeTarget,
+    Recommendation,
+)
+from .ports import ProbeRun
 from .search import FoundServer, ServerSearch, candidate_to_dict, find_server
 from .targets import probe_candidates, probe_host, targets_for_candidates
 

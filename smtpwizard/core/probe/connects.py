@@ -7,7 +7,7 @@ is presumed filtered. The attempt goes on (and is still reported if it works aft
 no longer holds back a verified answer on a lower-ranked port. A port that connected and then
 stays silent is not this case: the check's own test for implicit TLS on a silent port covers it.
 
-"Unanswered" is the kernel's word, asked when the time is up (net.network.connects_pending),
+"Unanswered" is the kernel's word, asked when the time is up (net.race.connects_pending),
 not the event loop's: the loop hears of a connect's end a pass or more later, and on a busy
 machine that lag exceeds a loopback round trip many times. So the wait needs no floor for the
 loop's sake, only MIN_WAIT against a round trip measured unluckily short.
@@ -19,7 +19,7 @@ import socket
 import time
 from collections.abc import Sequence, Set
 
-from ..net.network import connects_pending
+from ..net.race import connects_pending
 
 FILTERED_AFTER = 4  # round trips of the same host
 # A round trip is measured as the fastest connect seen; jitter of a fraction of a millisecond

@@ -73,6 +73,17 @@ class ProbeOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeTarget:
+    host: str
+    port: int
+    security: Security  # the mode to try first
+    candidate: int | None = None  # index of the discovery candidate it stands for
+    # The host's addresses as discovery's DNS server gave them a moment ago, when the probe
+    # asks the same server (search.py): the check then does not ask again.
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One check of one port in one security mode."""
 

@@ -23,44 +23,28 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from types import TracebackType
 
 from .. import diagnosis as dx
-from ..check import CheckResult, ProgressEvent
 from ..diagnosis import DiagnosisContext
 from ..inputs import refuse_control_characters
 from ..settings import Security, ServerSettings
-from ..tasks import cancel_and_wait
-from .attempt import attempt
-from .connects import ConnectWatch
+from .attempts import Attempts
 from .model import (
-    Attempt,
     PortReport,
     PortStatus,
     ProbeOptions,
     ProbeResult,
+    ProbeTarget,
     Recommendation,
 )
-from .outcome import finished_report, other_mode
-from .slots import ConversationSlots
 
 __all__ = ["PortProgress", "ProbeRun", "ProbeTarget"]
 
 log = logging.getLogger(__name__)
 PortProgress = Callable[[PortReport], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeTarget:
-    host: str
-    port: int
-    security: Security  # the mode to try first
-    candidate: int | None = None  # index of the discovery candidate it stands for
-    # The host's addresses as discovery's DNS server gave them a moment ago, when the probe
-    # asks the same server (search.py): the check then does not ask again.
-    addresses: tuple[str, ...] = ()
 
 
 def _key(target: ProbeTarget) -> tuple[str, int, Security]:
@@ -89,16 +73,20 @@ class ProbeRun:
         # Per target ever added (its id is its position here, in the order added):
         self._targets: list[ProbeTarget] = []
         self._reports: list[PortReport] = []
-        self._second_mode: list[bool] = []
-        self._started: list[asyncio.Event] = []
-        self._gave_up: list[asyncio.Event] = []
-        self._tasks: list[asyncio.Task[None]] = []
+        self._launched = 0  # targets whose first attempt has begun (or that were dropped)
         # The targets probed now, best first (ids); a target no longer listed is stopped.
         self._order: list[int] = []
         self._rank: dict[int, int] = {}
-        self._slots = ConversationSlots(self._options.concurrency)
-        self._connects = ConnectWatch()
         self._changed = asyncio.Event()
+        self._attempts = Attempts(
+            self._options,
+            self._targets,
+            self._reports.__getitem__,
+            self._set,
+            lambda: self._deadline,
+            self._changed.set,
+        )
+        self._connects = self._attempts.connects
         self._running = False
         self._start = time.monotonic()
         self._deadline = self._start + self._options.timeout
@@ -160,10 +148,7 @@ class ProbeRun:
             if report.rank != rank or report.candidate != candidate:
                 self._reports[index] = replace(report, rank=rank, candidate=candidate)
         for index in listed.values():  # no longer listed: stop it
-            if index < len(self._tasks):
-                self._tasks[index].cancel()
-            self._started[index].set()
-            self._gave_up[index].set()
+            self._attempts.stop(index)
         if self._running:
             self._deadline = max(self._deadline, time.monotonic() + self._options.timeout)
             for index in order:
@@ -176,18 +161,18 @@ class ProbeRun:
         self._reports.append(
             PortReport(target.host, target.port, target.security, index, candidate=target.candidate)
         )
-        self._second_mode.append(False)
-        self._started.append(asyncio.Event())
-        self._gave_up.append(asyncio.Event())
-        self._connects.add(target.host)
+        self._attempts.add(target)
         return index
 
     def _launch(self, index: int) -> None:
-        """Start the targets up to this one that have no task yet (in the order added)."""
-        while len(self._tasks) <= index:
-            i = len(self._tasks)
-            t = self._targets[i]
-            self._tasks.append(asyncio.create_task(self._probe(i), name=f"probe {t.host}:{t.port}"))
+        """Start the targets up to this one that have not started yet (in the order added)."""
+        while self._launched <= index:
+            i = self._launched
+            self._launched += 1
+            if i in self._rank:  # not one dropped by retarget before it started
+                self._attempts.launch(i)
+            else:
+                self._attempts.stopped(i)
 
     def _live(self) -> list[PortReport]:
         return [self._reports[i] for i in self._order]
@@ -213,7 +198,7 @@ class ProbeRun:
 
     async def aclose(self) -> None:
         """Stop every attempt still running; returns once their connections are closed."""
-        await cancel_and_wait(self._tasks)
+        await self._attempts.aclose()
         for index, report in enumerate(self._reports):
             if report.probing:
                 self._set(index, replace(report, probing=False))
@@ -231,7 +216,7 @@ class ProbeRun:
         if report.finished:
             return self._effective_rank(report) if report.working else math.inf
         rank = self._rank[index]
-        return len(self._order) + rank if self._second_mode[index] else rank
+        return len(self._order) + rank if self._attempts.second_mode[index] else rank
 
     def _is_decided(self, now: float | None = None) -> bool:
         live = self._live()
@@ -304,86 +289,6 @@ class ProbeRun:
                 self._progress(report)
             except Exception:  # a broken listener must not stop the probes
                 log.exception("probe progress callback failed")
-
-    async def _turn(self, index: int) -> None:
-        """Start after the previous target started, once it has failed or `stagger` passed.
-
-        Like Happy Eyeballs (RFC 8305): a quick answer from a better port spares the others a
-        connection (and the CPU of their TLS setup); a quick failure starts the next at once.
-        """
-        if index == 0:
-            return
-        await self._started[index - 1].wait()  # the order added: a late target starts at once
-        if self._options.stagger > 0:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._options.stagger):
-                    await self._gave_up[index - 1].wait()
-
-    async def _probe(self, index: int) -> None:
-        try:
-            if index in self._rank:  # not one dropped by retarget before it started
-                await self._turn(index)
-                await self._attempts(index)
-        finally:
-            # Also on cancellation or the deadline, so later targets never wait for this one.
-            self._started[index].set()
-            self._gave_up[index].set()
-            self._connects.ended(index)
-
-    async def _attempts(self, index: int) -> None:
-        target = self._targets[index]
-        security = target.security
-        attempts: list[Attempt] = []
-        while True:
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                return  # the deadline handler reports it
-            report = self._reports[index]
-            self._set(index, replace(report, probing=True, security=security))
-            self._started[index].set()
-            result = await self._attempt(index, security, remaining)
-            if not result.ok:
-                self._gave_up[index].set()
-            attempts.append(Attempt(security, result.diagnosis.code, result.duration))
-            other = other_mode(result, security, [a.security for a in attempts])
-            if other is None:
-                self._set(index, finished_report(self._reports[index], result, attempts))
-                return
-            security = other
-            self._second_mode[index] = True
-            self._set(index, replace(self._reports[index], probing=False, attempts=tuple(attempts)))
-
-    @contextlib.asynccontextmanager
-    async def _conversation_slot(self, index: int) -> AsyncIterator[None]:
-        """Connected: talk now, or "waiting its turn" until a conversation slot is free."""
-        if self._slots.busy():
-            self._set(index, replace(self._reports[index], probing=False))
-        await self._slots.acquire(index)
-        try:
-            if not self._reports[index].probing:
-                self._set(index, replace(self._reports[index], probing=True))
-            yield
-        finally:
-            self._slots.release(index)
-
-    async def _attempt(self, index: int, security: Security, remaining: float) -> CheckResult:
-        target = self._targets[index]
-
-        def progress(event: ProgressEvent) -> None:
-            self._slots.on_progress(index, event, self._connects.round_trip(target.host))
-
-        return await attempt(
-            target.host,
-            target.port,
-            security,
-            target.addresses,
-            self._options,
-            min(self._options.probe_timeout, remaining),
-            admission=lambda: self._conversation_slot(index),
-            watch=(self._connects, index),
-            changed=self._changed.set,
-            progress=progress,
-        )
 
 
 # Checks share the probe's deadline; at it, a running check gets this long to finish on its

@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..settings import Security
-from .model import ProbeOptions, ProbeResult
-from .ports import PortProgress, ProbeRun, ProbeTarget
+from .model import ProbeOptions, ProbeResult, ProbeTarget
+from .ports import PortProgress, ProbeRun
 
 if TYPE_CHECKING:
     from ..discovery.model import Candidate
