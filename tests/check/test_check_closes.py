@@ -69,8 +69,10 @@ class StaysAfterQuit:
                 conn = self._context.wrap_socket(conn, server_side=True)
                 lines = conn.makefile("rb")
             elif verb == b"QUIT":
-                conn.sendall(b"221 bye\r\n")
+                # Set first: once the answer is out, the check may return (and the test look)
+                # before this thread runs again.
                 self.quit_answered.set()
+                conn.sendall(b"221 bye\r\n")
                 break
             else:
                 conn.sendall(b"502 not here\r\n")

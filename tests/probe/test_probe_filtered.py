@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 
 import pytest
@@ -82,6 +83,38 @@ def test_a_working_port_gets_a_slot_behind_fifteen_filtered_ones(make_host):
         result = probe(host, ports, concurrency=2, timeout=15.0)
     assert result.recommended is not None and result.recommended.port == host.port(587)
     assert all(result.report(d.port).status is PortStatus.PENDING for d in dead)
+    assert host.all_idle()
+
+
+def test_a_firewalled_port_costs_no_task_and_leaves_nothing_open(make_host):
+    """Its connect is the loop's callbacks (core/net/race.py): only a connection that opened
+    gets a task, for its check; closing the run closes every socket it opened."""
+    host = make_host(p587="starttls_ok")
+    options = host.options(timeout=15.0)
+
+    async def main(dead: list[FilteredPort]) -> tuple:
+        targets = [ProbeTarget(host.ip, d.port, S) for d in dead]
+        targets.append(ProbeTarget(host.ip, host.port(587), S))
+        before = asyncio.all_tasks()
+        descriptors = len(os.listdir("/proc/self/fd"))
+        run = ProbeRun(targets, options)
+        run.start()
+        started = asyncio.all_tasks() - before  # the host is an address: nothing to look up
+        result = await run.decided()
+        talking = {t.get_name() for t in asyncio.all_tasks() - before if not t.done()}
+        await run.aclose()
+        left = len(os.listdir("/proc/self/fd")) - descriptors
+        return started, result, talking, left
+
+    with contextlib.ExitStack() as stack:
+        dead = [stack.enter_context(FilteredPort(host.ip)) for _ in range(7)]
+        started, result, talking, left = asyncio.run(main(dead))
+    assert len(started) <= 1  # at most the working port's check, if it connected at once
+    assert {t.get_name() for t in started} <= {f"probe {host.ip}:{host.port(587)}"}
+    assert talking <= {f"probe {host.ip}:{host.port(587)}"}
+    assert result.recommended is not None and result.recommended.port == host.port(587)
+    assert all(result.report(d.port).status is PortStatus.PENDING for d in dead)
+    assert left == 0
     assert host.all_idle()
 
 

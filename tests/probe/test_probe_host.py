@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from smtpwizard.core.errors import InputError
 from smtpwizard.core.probe import PortStatus, ProbeOptions, ProbeRun, ProbeTarget, probe_host
 from smtpwizard.core.settings import Security
 
@@ -312,3 +313,20 @@ def test_bad_options_are_refused():
         ProbeOptions(concurrency=0)
     with pytest.raises(ValueError, match="1-65535"):
         ProbeOptions(ports=((70000, S),))
+
+
+@pytest.mark.parametrize(
+    ("target", "field"),
+    [
+        (ProbeTarget("127.0.0.1", 0, S), "port"),
+        (ProbeTarget("127.0.0.1", 65536, S), "port"),
+        (ProbeTarget("smtp.example.com\r\nRCPT", 587, S), "host"),
+    ],
+)
+def test_an_unusable_target_is_refused_before_any_traffic(target, field):
+    async def main() -> None:
+        ProbeRun([target], ProbeOptions())
+
+    with pytest.raises(InputError) as refused:
+        asyncio.run(main())
+    assert refused.value.field == field

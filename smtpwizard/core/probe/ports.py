@@ -29,6 +29,7 @@ from types import TracebackType
 
 from .. import diagnosis as dx
 from ..diagnosis import DiagnosisContext
+from ..errors import InputError
 from ..inputs import refuse_control_characters
 from ..settings import Security, ServerSettings
 from .attempts import Attempts
@@ -126,8 +127,10 @@ class ProbeRun:
         """
         if not targets:
             raise ValueError("nothing to probe")
-        for target in targets:
+        for target in targets:  # refused here, before any traffic, not when its turn comes
             refuse_control_characters(target.host, "server name", "host")
+            if not 1 <= target.port <= 65535:
+                raise InputError(f"The port must be between 1 and 65535, not {target.port}.", "port")
         listed = {_key(self._targets[i]): i for i in self._order}
         chosen: dict[tuple[str, int, Security], int] = {}
         for target in targets:
