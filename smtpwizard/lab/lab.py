@@ -178,12 +178,19 @@ class Lab:
             callback = self._on_message
             if callback is not None:
                 state.on_message = lambda message: callback(ep, message)
+            # A closed port's number is free again at once: a later server on this address
+            # must not be given it, nor a later closed port (the tests probe them side by side).
+            taken = {e.port for e in self._endpoints if e.host == host}
             if spec.closed:
-                ep.port = port if port is not None else _reserve_closed_port(host)
+                ep.port = port if port is not None else _reserve_closed_port(host, taken)
                 ep.stopped = True
             else:
-                ep.server = self._call(self._serve(spec, cert, state, host, port or 0))
-                ep.port = ep.server.sockets[0].getsockname()[1]
+                for _ in range(_PORT_TRIES):
+                    ep.server = self._call(self._serve(spec, cert, state, host, port or 0))
+                    ep.port = ep.server.sockets[0].getsockname()[1]
+                    if port or ep.port not in taken:
+                        break
+                    self._call(_close_server(ep.server))
             self._endpoints.append(ep)
         return ep
 
@@ -350,9 +357,20 @@ def _require_loopback_v4(host: str) -> None:
         raise ValueError(f"lab servers bind only to 127.0.0.0/8 addresses, not {host!r}")
 
 
-def _reserve_closed_port(host: str) -> int:
+def _reserve_closed_port(host: str, taken: set[int]) -> int:
     """A port nothing listens on: bound for a moment to learn a free number, then released."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
+    for _ in range(_PORT_TRIES):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port: int = sock.getsockname()[1]
+        if port not in taken:
+            break
     return port
+
+
+async def _close_server(server: asyncio.Server) -> None:
+    server.close()
+    await server.wait_closed()
+
+
+_PORT_TRIES = 20  # the kernel hands out a number just released only now and then

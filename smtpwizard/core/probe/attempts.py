@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Set
 from dataclasses import replace
@@ -137,7 +138,11 @@ class Attempts:
                 return
             self.connects.ended(index, outcome.connect_time)
             talk = self._talk(index, settings, options, outcome)
-            self._keep(index, asyncio.create_task(talk, name=f"probe {target.host}:{target.port}"))
+            task = asyncio.create_task(talk, name=f"probe {target.host}:{target.port}")
+            # Cancelled before its first step, the check never took the socket: close it here
+            # (after a start, run_check has closed it, and closing again does nothing).
+            task.add_done_callback(functools.partial(_close_if_cancelled, outcome.socket))
+            self._keep(index, task)
 
         step = ConnectStep(settings, options, done, connecting)
         self._steps[index] = step
@@ -231,3 +236,8 @@ class Attempts:
             yield
         finally:
             self._slots.release(index)
+
+
+def _close_if_cancelled(sock: socket, task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        sock.close()

@@ -130,7 +130,8 @@ class ProbeRun:
         for target in targets:  # refused here, before any traffic, not when its turn comes
             refuse_control_characters(target.host, "server name", "host")
             if not 1 <= target.port <= 65535:
-                raise InputError(f"The port must be between 1 and 65535, not {target.port}.", "port")
+                problem = f"The port must be between 1 and 65535, not {target.port}."
+                raise InputError(problem, "port")
         listed = {_key(self._targets[i]): i for i in self._order}
         chosen: dict[tuple[str, int, Security], int] = {}
         for target in targets:
