@@ -22,6 +22,7 @@ from dataclasses import replace
 from socket import socket
 
 from ..check import CheckOptions, CheckResult, Connection, ConnectStep, ProgressEvent, run_check
+from ..net.resolve import ResolverConfig
 from ..settings import Security, ServerSettings
 from .connects import ConnectWatch
 from .model import Attempt, PortReport, ProbeOptions, ProbeTarget
@@ -61,6 +62,9 @@ class Attempts:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping: set[asyncio.Task[None]] = set()  # stopped, not yet ended: aclose waits
         self._closing = False
+        # Per host and its addresses from discovery: one for all its ports (a replace() each
+        # cost more than the connect's own syscalls).
+        self._resolvers: dict[tuple[str, tuple[str, ...]], ResolverConfig] = {}
 
     def add(self, target: ProbeTarget) -> None:
         """One more target (its id is the next one)."""
@@ -195,7 +199,10 @@ class Attempts:
         target, options = self._targets[index], self._options
         resolver = options.resolver
         if target.addresses:  # discovery just looked them up: the check does not ask again
-            resolver = replace(resolver, known={**resolver.known, target.host: target.addresses})
+            key = (target.host, target.addresses)
+            resolver = self._resolvers.get(key) or self._resolvers.setdefault(
+                key, replace(resolver, known={**resolver.known, target.host: target.addresses})
+            )
         return CheckOptions(
             timeout=timeout,
             ca_file=options.ca_file,
