@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import socket
 
@@ -88,44 +87,3 @@ def test_cancel_closes_every_socket_and_reports_nothing():
         before, during, after, heard = asyncio.run(main(dead.port))
     assert during == before + 1 and after == before
     assert heard == []
-
-
-def test_an_outcome_waits_for_its_listener():
-    # The probe starts every SYN before any port's bookkeeping, and listens afterwards.
-    with listener(OPEN_IP) as server:
-        port = server.getsockname()[1]
-
-    async def main() -> list[RaceOutcome]:
-        race = ConnectRace((CLOSED_IP,), port, None)
-        race.start()
-        assert race.over
-        heard: list[RaceOutcome] = []
-        race.listen(heard.append)
-        return heard
-
-    [(sock, _, errors)] = asyncio.run(main())
-    assert sock is None and [type(e) for e in errors] == [ConnectionRefusedError]
-
-
-def test_a_winner_nobody_listened_for_is_closed_by_cancel(monkeypatch):
-    class EndedAtOnce(socket.socket):  # connected within connect(), as loopback often is
-        def connect(self, address):
-            self.setblocking(True)
-            super().connect(address)
-            self.setblocking(False)
-            raise BlockingIOError(errno.EINPROGRESS, "in progress")
-
-    async def main(port: int) -> tuple[int, int, int]:
-        before = open_descriptors()
-        with monkeypatch.context() as patched:
-            patched.setattr(socket, "socket", EndedAtOnce)
-            race = ConnectRace((OPEN_IP,), port, None)
-            race.start()
-        assert race.over  # won already, nobody told
-        won = open_descriptors()
-        race.cancel()
-        return before, won, open_descriptors()
-
-    with listener(OPEN_IP) as server:
-        before, won, after = asyncio.run(main(server.getsockname()[1]))
-    assert won == before + 1 and after == before

@@ -121,33 +121,6 @@ def test_a_firewalled_port_costs_no_task_and_leaves_nothing_open(make_host):
     assert host.all_idle()
 
 
-def test_every_connect_leaves_before_any_ports_bookkeeping(make_host):
-    """The first progress report comes after every SYN is out: a working port ranked below
-    seven firewalled ones does not wait behind their reports and timers for its own."""
-    host = make_host(p587="starttls_ok")
-    seen: list[int] = []
-
-    async def main(dead: list[FilteredPort]) -> None:
-        dead_ports = {(host.ip, d.port) for d in dead}
-
-        def first_report(report: object) -> None:
-            if not seen:  # "02": SYN_SENT, as the kernel lists it
-                sent = [s for s in our_tcp_sockets() if s.remote in dead_ports]
-                seen.append(sum(s.state == "02" for s in sent))
-
-        targets = [ProbeTarget(host.ip, d.port, S) for d in dead]
-        targets.append(ProbeTarget(host.ip, host.port(587), S))
-        async with ProbeRun(targets, host.options(timeout=15.0), first_report) as run:
-            result = await run.decided()
-        assert result.recommended is not None and result.recommended.port == host.port(587)
-
-    with contextlib.ExitStack() as stack:
-        dead = [stack.enter_context(FilteredPort(host.ip)) for _ in range(7)]
-        asyncio.run(main(dead))
-    assert seen == [7]
-    assert host.all_idle()
-
-
 def test_a_working_port_gets_a_slot_behind_fifteen_silent_ones(make_host, probe_lab):
     """Connected but never a byte: each gives its conversation slot up, and is waited for."""
     host = make_host(p587="starttls_ok")

@@ -115,20 +115,17 @@ class ConnectStep:
         options: CheckOptions,
         on_done: Callable[[Connection | CheckResult], None],
         on_connecting: Callable[[Set[socket.socket]], None] | None = None,
-        race: ConnectRace | None = None,
     ) -> None:
-        """`race`: the connect, started already (without on_done) to the addresses
-        known_resolution gives for these settings; this step takes it over."""
         validate_for_wire(settings, options, None)
         self._settings, self._options = settings, options
         self._on_done, self._on_connecting = on_done, on_connecting
         self._context = DiagnosisContext(settings)
-        self.began = time.monotonic() if race is None else race.started_at
+        self.began = time.monotonic()
         self._deadline = self.began + options.timeout
         self._step_began = self.began
         self._resolution: Resolution | None = None
         self.task: asyncio.Task[None] | None = None  # the lookup, when one is needed
-        self._race = race
+        self._race: ConnectRace | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._over = False
 
@@ -169,17 +166,13 @@ class ConnectStep:
 
     def _connect(self, resolution: Resolution) -> None:
         self._resolution = resolution
-        race = self._race
-        self._step_began = time.monotonic() if race is None else race.started_at
+        self._step_began = time.monotonic()
         loop = asyncio.get_running_loop()
-        limit = self._limit(self._options.limits.connect) - (time.monotonic() - self._step_began)
-        self._timer = loop.call_later(limit, self._timed_out)
-        if race is None:
-            race = self._race = ConnectRace(resolution.addresses, self._settings.port, None)
-            race.start()
+        self._timer = loop.call_later(self._limit(self._options.limits.connect), self._timed_out)
+        self._race = ConnectRace(resolution.addresses, self._settings.port, self._raced)
         if self._on_connecting is not None:
-            self._on_connecting(race.connecting)
-        race.listen(self._raced)
+            self._on_connecting(self._race.connecting)
+        self._race.start()
 
     def _raced(self, outcome: RaceOutcome) -> None:
         sock, address, errors = outcome

@@ -15,7 +15,6 @@ import itertools
 import os
 import select
 import socket
-import time
 from collections.abc import Callable, Collection
 
 __all__ = [
@@ -81,7 +80,7 @@ class ConnectRace:
         self,
         addresses: tuple[str, ...],
         port: int,
-        on_done: Callable[[RaceOutcome], None] | None,
+        on_done: Callable[[RaceOutcome], None],
         *,
         attempt_delay: float = ATTEMPT_DELAY,
         connecting: set[socket.socket] | None = None,
@@ -96,32 +95,17 @@ class ConnectRace:
         self._timer: asyncio.TimerHandle | None = None
         self._waiting: dict[socket.socket, asyncio.Future[None]] = {}  # loops without add_writer
         self._over = False
-        self._outcome: RaceOutcome | None = None  # kept until on_done is given (listen)
         self._loop = asyncio.get_running_loop()
-        self.started_at = 0.0  # time.monotonic() of start()
 
     @property
     def over(self) -> bool:
         return self._over
 
     def start(self) -> None:
-        self.started_at = time.monotonic()
         self._start_next()
 
-    def listen(self, on_done: Callable[[RaceOutcome], None]) -> None:
-        """Give on_done to a race started without one (every SYN of a probe leaves before
-        the bookkeeping of any port: ports.py); called now if the race has ended already."""
-        self._on_done = on_done
-        if self._outcome is not None:
-            outcome, self._outcome = self._outcome, None
-            on_done(outcome)
-
     def cancel(self) -> None:
-        """Stop now: every socket still connecting is closed (and a winner nobody took);
-        on_done is not called."""
-        if self._outcome is not None and self._outcome[0] is not None:
-            self._outcome[0].close()
-        self._outcome = None
+        """Stop now: every socket still connecting is closed; on_done is not called."""
         if self._over:
             return
         self._over = True
@@ -219,10 +203,7 @@ class ConnectRace:
         self._over = True
         if self._timer is not None:
             self._timer.cancel()
-        if self._on_done is None:
-            self._outcome = (sock, address, self._errors)
-        else:
-            self._on_done((sock, address, self._errors))
+        self._on_done((sock, address, self._errors))
 
     def _restart_timer(self) -> None:
         if self._timer is not None:

@@ -17,13 +17,12 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Callable, Sequence, Set
+from collections.abc import AsyncIterator, Callable, Set
 from dataclasses import replace
 from socket import socket
 
 from ..check import CheckOptions, CheckResult, Connection, ConnectStep, ProgressEvent, run_check
-from ..net.race import ConnectRace
-from ..net.resolve import ResolverConfig, known_resolution
+from ..net.resolve import ResolverConfig
 from ..settings import Security, ServerSettings
 from .connects import ConnectWatch
 from .model import Attempt, PortReport, ProbeOptions, ProbeTarget
@@ -75,31 +74,12 @@ class Attempts:
         self._gave_up.append(asyncio.Event())
         self.connects.add(target.host)
 
-    def launch(self, indexes: Sequence[int]) -> None:
-        """Their first attempts: now, or each after its turn (ProbeOptions.stagger).
-
-        Every connect whose addresses are known leaves first, in this order, before any port's
-        bookkeeping: on loopback that bookkeeping is most of a port's cost, and the working
-        port ranked below seven firewalled ones waited 0.7 ms behind theirs for its SYN."""
-        now: list[int] = []
-        for index in indexes:
-            if index > 0 and self._options.stagger > 0:
-                self._keep(index, asyncio.create_task(self._after_turn(index)))
-            else:
-                now.append(index)
-        races = {index: self._syn(index) for index in now}
-        for index in now:
-            self._begin(index, self._targets[index].security, races[index])
-
-    def _syn(self, index: int) -> ConnectRace | None:
-        """The connect of its first attempt, started now, when its addresses are known."""
-        target = self._targets[index]
-        known = known_resolution(target.host, self._resolver(target))
-        if known is None:
-            return None
-        race = ConnectRace(known.addresses, target.port, None)
-        race.start()
-        return race
+    def launch(self, index: int) -> None:
+        """Its first attempt: now, or after its turn (ProbeOptions.stagger)."""
+        if index > 0 and self._options.stagger > 0:
+            self._keep(index, asyncio.create_task(self._after_turn(index)))
+        else:
+            self._begin(index, self._targets[index].security)
 
     def stop(self, index: int) -> None:
         """Stop its attempt, if one runs (no longer listed); it is left as it is."""
@@ -139,11 +119,9 @@ class Attempts:
 
     # -- one attempt -------------------------------------------------------------------------
 
-    def _begin(self, index: int, security: Security, race: ConnectRace | None = None) -> None:
+    def _begin(self, index: int, security: Security) -> None:
         remaining = self._deadline() - time.monotonic()
         if remaining <= 0 or self._closing:
-            if race is not None:
-                race.cancel()
             self._ended(index)  # the deadline handler reports it
             return
         target = self._targets[index]
@@ -170,12 +148,7 @@ class Attempts:
             task.add_done_callback(functools.partial(_close_if_cancelled, outcome.socket))
             self._keep(index, task)
 
-        try:
-            step = ConnectStep(settings, options, done, connecting, race)
-        except BaseException:  # unusable settings (ProbeRun refuses them first)
-            if race is not None:
-                race.cancel()
-            raise
+        step = ConnectStep(settings, options, done, connecting)
         self._steps[index] = step
         step.start()
 
@@ -222,24 +195,18 @@ class Attempts:
     def _keep(self, index: int, task: asyncio.Task[None]) -> None:
         self._tasks[index] = task
 
-    def _resolver(self, target: ProbeTarget) -> ResolverConfig:
-        resolver = self._options.resolver
-        if not target.addresses:
-            return resolver
-        # Discovery just looked them up: the check does not ask again.
-        key = (target.host, target.addresses)
-        known = self._resolvers.get(key)
-        if known is None:
-            known = replace(resolver, known={**resolver.known, target.host: target.addresses})
-            self._resolvers[key] = known
-        return known
-
     def _check_options(self, index: int, timeout: float) -> CheckOptions:
-        options = self._options
+        target, options = self._targets[index], self._options
+        resolver = options.resolver
+        if target.addresses:  # discovery just looked them up: the check does not ask again
+            key = (target.host, target.addresses)
+            resolver = self._resolvers.get(key) or self._resolvers.setdefault(
+                key, replace(resolver, known={**resolver.known, target.host: target.addresses})
+            )
         return CheckOptions(
             timeout=timeout,
             ca_file=options.ca_file,
-            resolver=self._resolver(self._targets[index]),
+            resolver=resolver,
             limits=options.limits,
             admission=lambda: self._conversation_slot(index),
             progress_steps=False,  # the probe reads event.step alone

@@ -111,8 +111,9 @@ class ProbeRun:
         self._running = True
         self._start = time.monotonic()
         self._deadline = self._start + self._options.timeout
-        # In the order added, which was the ranking order then, so equal events favour them.
-        self._launch(self._order)
+        # Created in ranking order, so equal events favour the best-ranked targets.
+        for index in self._order:
+            self._launch(index)
 
     def retarget(self, targets: Sequence[ProbeTarget]) -> None:
         """From now on probe these targets, in this order (best first).
@@ -154,7 +155,8 @@ class ProbeRun:
             self._attempts.stop(index)
         if self._running:
             self._deadline = max(self._deadline, time.monotonic() + self._options.timeout)
-            self._launch(order)
+            for index in order:
+                self._launch(index)
         self._changed.set()
 
     def _add(self, target: ProbeTarget) -> int:
@@ -166,19 +168,15 @@ class ProbeRun:
         self._attempts.add(target)
         return index
 
-    def _launch(self, order: Sequence[int]) -> None:
-        """Start the targets that have not started yet: up to the last of `order`, in the order
-        added (a target added earlier may rank lower now)."""
-        last = max(order, default=-1)
-        starting = []
-        while self._launched <= last:
+    def _launch(self, index: int) -> None:
+        """Start the targets up to this one that have not started yet (in the order added)."""
+        while self._launched <= index:
             i = self._launched
             self._launched += 1
             if i in self._rank:  # not one dropped by retarget before it started
-                starting.append(i)
+                self._attempts.launch(i)
             else:
                 self._attempts.stopped(i)
-        self._attempts.launch(starting)
 
     def _live(self) -> list[PortReport]:
         return [self._reports[i] for i in self._order]
