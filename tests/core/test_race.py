@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import socket
 
+from smtpwizard.core.net import race
 from smtpwizard.core.net.race import ConnectRace, RaceOutcome
 from tests.labkit.filtered import FilteredPort
 
@@ -87,3 +89,78 @@ def test_cancel_closes_every_socket_and_reports_nothing():
         before, during, after, heard = asyncio.run(main(dead.port))
     assert during == before + 1 and after == before
     assert heard == []
+
+
+def race_outcome(addresses, port, **kwargs) -> RaceOutcome:
+    async def main() -> RaceOutcome:
+        ended: asyncio.Future[RaceOutcome] = asyncio.get_running_loop().create_future()
+        ConnectRace(addresses, port, ended.set_result, **kwargs).start()
+        async with asyncio.timeout(10):  # a race that never moved on would hang here
+            return await ended
+
+    return asyncio.run(main())
+
+
+def test_a_connect_that_ends_later_is_taken_from_its_writer_callback(monkeypatch):
+    # Over a real network the connect is still in progress when connect() returns; the
+    # kernel is made to say so here (on loopback it has usually ended already).
+    monkeypatch.setattr(race, "connects_pending", lambda sockets: True)
+    with listener(OPEN_IP) as server:
+        sock, address, errors = race_outcome((OPEN_IP,), server.getsockname()[1])
+    assert sock is not None and address == OPEN_IP and errors == []
+    with sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_a_refusal_that_comes_later_starts_the_next_address_at_once(monkeypatch):
+    monkeypatch.setattr(race, "connects_pending", lambda sockets: True)
+    with listener(OPEN_IP) as server:
+        port = server.getsockname()[1]
+        # A delay far beyond the 10 s deadline: only the refusal can start the next.
+        sock, address, errors = race_outcome((CLOSED_IP, OPEN_IP), port, attempt_delay=60)
+    assert sock is not None and address == OPEN_IP
+    sock.close()
+    assert [type(e) for e in errors] == [ConnectionRefusedError]
+
+
+def test_an_address_that_fails_at_once_is_passed_over(monkeypatch):
+    # No socket for the family (no IPv6 here), or a network the system cannot reach.
+    real = socket.socket
+
+    def made(family=socket.AF_INET, *args):
+        if family == socket.AF_INET6:
+            raise OSError(errno.EAFNOSUPPORT, "Address family not supported by protocol")
+        return real(family, *args)
+
+    class Unreachable(real):
+        def connect(self, address):
+            if address[0] == FILTERED_IP:
+                raise OSError(errno.ENETUNREACH, "Network is unreachable")
+            return super().connect(address)
+
+    with listener(OPEN_IP) as server:
+        monkeypatch.setattr(socket, "socket", made)
+        port = server.getsockname()[1]
+        sock, address, errors = race_outcome(("::1", OPEN_IP), port, attempt_delay=60)
+        assert sock is not None and address == OPEN_IP
+        sock.close()
+        assert [e.errno for e in errors] == [errno.EAFNOSUPPORT]
+        monkeypatch.setattr(socket, "socket", Unreachable)
+        sock, address, errors = race_outcome((FILTERED_IP, OPEN_IP), port, attempt_delay=60)
+        assert sock is not None and address == OPEN_IP
+        sock.close()
+        assert [e.errno for e in errors] == [errno.ENETUNREACH]
+        sock, address, errors = race_outcome((FILTERED_IP,), port)
+    assert (sock, address) == (None, None) and [e.errno for e in errors] == [errno.ENETUNREACH]
+
+
+def test_a_connection_reset_as_it_opened_counts_as_failed(monkeypatch):
+    class ResetAtOnce(socket.socket):
+        def setsockopt(self, *args):
+            raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+
+    with listener(OPEN_IP) as server:
+        monkeypatch.setattr(socket, "socket", ResetAtOnce)
+        sock, address, errors = race_outcome((OPEN_IP,), server.getsockname()[1])
+    assert (sock, address) == (None, None)
+    assert [type(e) for e in errors] == [ConnectionResetError]
