@@ -112,17 +112,6 @@ def test_a_connect_that_ends_later_is_taken_from_its_writer_callback(monkeypatch
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
-def test_a_refusal_that_comes_later_starts_the_next_address_at_once(monkeypatch):
-    monkeypatch.setattr(race, "connects_pending", lambda sockets: True)
-    with listener(OPEN_IP) as server:
-        port = server.getsockname()[1]
-        # A delay far beyond the 10 s deadline: only the refusal can start the next.
-        sock, address, errors = race_outcome((CLOSED_IP, OPEN_IP), port, attempt_delay=60)
-    assert sock is not None and address == OPEN_IP
-    sock.close()
-    assert [type(e) for e in errors] == [ConnectionRefusedError]
-
-
 def test_an_address_that_fails_at_once_is_passed_over(monkeypatch):
     # No socket for the family (no IPv6 here), or a network the system cannot reach.
     real = socket.socket
