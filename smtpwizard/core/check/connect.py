@@ -83,13 +83,9 @@ async def open_connection(
     resolution: Resolution,
     settings: ServerSettings,
     context: DiagnosisContext,
-    connecting: set[socket.socket] | None = None,
 ) -> tuple[socket.socket, str]:
-    """The connect step's work; StepFailure with its diagnosis when no address connects.
-    `connecting`: as open_tcp's."""
-    sock, address, errors = await open_tcp(
-        resolution.addresses, settings.port, connecting=connecting
-    )
+    """The connect step's work; StepFailure with its diagnosis when no address connects."""
+    sock, address, errors = await open_tcp(resolution.addresses, settings.port)
     if sock is None or address is None:
         raise StepFailure(StepName.CONNECT, classify_connect_error(errors, context))
     return sock, address

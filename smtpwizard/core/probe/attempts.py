@@ -77,12 +77,13 @@ class Attempts:
     def launch(self, index: int) -> None:
         """Its first attempt: now, or after its turn (ProbeOptions.stagger)."""
         if index > 0 and self._options.stagger > 0:
-            self._keep(index, asyncio.create_task(self._after_turn(index)))
+            self._tasks[index] = asyncio.create_task(self._after_turn(index))
         else:
             self._begin(index, self._targets[index].security)
 
     def stop(self, index: int) -> None:
-        """Stop its attempt, if one runs (no longer listed); it is left as it is."""
+        """Stop its attempt, if one runs (no longer listed, or dropped before it started); its
+        report is left as it is."""
         step = self._steps.pop(index, None)
         if step is not None:
             step.cancel()
@@ -91,10 +92,6 @@ class Attempts:
             task.cancel()
             self._stopping.add(task)
             task.add_done_callback(self._stopping.discard)
-        self._ended(index)
-
-    def stopped(self, index: int) -> None:
-        """It will never be attempted (dropped before it started)."""
         self._ended(index)
 
     async def aclose(self) -> None:
@@ -146,7 +143,7 @@ class Attempts:
             # Cancelled before its first step, the check never took the socket: close it here
             # (after a start, run_check has closed it, and closing again does nothing).
             task.add_done_callback(functools.partial(_close_if_cancelled, outcome.socket))
-            self._keep(index, task)
+            self._tasks[index] = task
 
         step = ConnectStep(settings, options, done, connecting)
         self._steps[index] = step
@@ -191,9 +188,6 @@ class Attempts:
         self._started[index].set()
         self._gave_up[index].set()
         self.connects.ended(index)
-
-    def _keep(self, index: int, task: asyncio.Task[None]) -> None:
-        self._tasks[index] = task
 
     def _check_options(self, index: int, timeout: float) -> CheckOptions:
         target, options = self._targets[index], self._options

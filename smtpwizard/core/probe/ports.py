@@ -176,7 +176,7 @@ class ProbeRun:
             if i in self._rank:  # not one dropped by retarget before it started
                 self._attempts.launch(i)
             else:
-                self._attempts.stopped(i)
+                self._attempts.stop(i)
 
     def _live(self) -> list[PortReport]:
         return [self._reports[i] for i in self._order]
