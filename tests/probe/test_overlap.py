@@ -18,10 +18,8 @@ import pytest
 from smtpwizard.core.discovery import (
     Candidate,
     DiscoveryEvent,
-    DiscoveryResult,
     SourceKind,
     SourceStatus,
-    discover,
     guess,
     runner,
 )
@@ -326,68 +324,3 @@ def test_the_mx_host_is_probed_as_soon_as_its_addresses_are_in(guess_zone, dns, 
     assert found.candidate is not None and "mail server (MX)" in found.candidate.detail
     assert guess_zone.endpoints[587].connections == 1
     assert guess_zone.all_idle()
-
-
-def _early_discovery(dns, **changes):
-    """discover() as find_server runs it (candidates handed out early), under a hang guard."""
-
-    async def scenario() -> DiscoveryResult:
-        async with asyncio.timeout(10):
-            return await discover(
-                "anna@guess.test",
-                options=replace(discovery_options(dns), **changes),
-                on_candidates=lambda _: None,
-            )
-
-    return asyncio.run(scenario())
-
-
-def test_the_mx_host_is_asked_before_the_other_sources_start(guess_zone, dns, monkeypatch):
-    # The other sources wait for the MX host's addresses (the path to the domain's own server),
-    # not for the head start's limit: made far longer than the hang guard here.
-    monkeypatch.setattr(runner, "_HEAD_START", 60.0)
-    result = _early_discovery(dns)
-    questions = [(name, rdtype) for _, name, rdtype in dns.queries]
-    assert questions[0] == ("guess.test", "MX")
-    assert set(questions[1:3]) == {("localhost", "A"), ("localhost", "AAAA")}
-    assert ("smtp.guess.test", "A") in questions[3:] and ("guess.test", "A") in questions[3:]
-    assert [c.host for c in result.candidates][:1] == ["localhost"]
-
-
-def test_the_other_sources_start_when_the_mx_host_does_not_answer(make_host, dns):
-    # The MX host's addresses never come (a dropped query, and a DNS limit longer than the hang
-    # guard): the other sources start after the head start anyway, and SRV answers.
-    host = make_host(p587="starttls_ok")
-    dns.zone.add("guess.test", "MX", "10 mx.elsewhere.test.")
-    dns.zone.silent.add("mx.elsewhere.test")
-    dns.zone.add("_submission._tcp.guess.test", "SRV", f"0 1 {host.port(587)} mail.guess.test.")
-    dns.zone.add("mail.guess.test", "A", host.ip)
-    result = _early_discovery(dns, dns_timeout=30.0, timeout=30.0)
-    reports = {report.kind: report.status for report in result.sources}
-    assert reports[SourceKind.SRV] is SourceStatus.FOUND
-    assert reports[SourceKind.GUESS] is SourceStatus.PENDING
-    best = result.candidates[0]
-    assert (best.source, best.host, best.port) == (
-        SourceKind.SRV,
-        "mail.guess.test",
-        host.port(587),
-    )
-    assert dns.asked("mx.elsewhere.test", "A")
-
-
-def test_a_known_provider_does_not_wait_for_the_head_start(dns, monkeypatch):
-    # The provider table needs no network: it answers at once, and nothing else is started.
-    monkeypatch.setattr(runner, "_HEAD_START", 60.0)
-
-    async def scenario() -> DiscoveryResult:
-        async with asyncio.timeout(10):
-            return await discover(
-                "anna@gmail.com", options=discovery_options(dns), on_candidates=lambda _: None
-            )
-
-    result = asyncio.run(scenario())
-    reports = {report.kind: report.status for report in result.sources}
-    assert reports[SourceKind.PROVIDER_TABLE] is SourceStatus.FOUND
-    assert result.candidates[0].host == "smtp.gmail.com"
-    # (the MX question, asked first for the guesses, may still be on its way to the server)
-    assert {(name, rdtype) for _, name, rdtype in dns.queries} <= {("gmail.com", "MX")}

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from ..errors import InputError
 from ..inputs import email_domain, parse_email
@@ -26,19 +27,19 @@ from ..tasks import cancel_and_wait
 from .autoconfig import autoconfig_source, http_autoconfig_source, ispdb_source
 from .dns import DnsAnswer, MxRecord, Resolver
 from .guess import guess_candidate, guess_source, mx_guess
-from .merge import discovery_result, merged_candidates
 from .model import (
     Candidate,
     DiscoveryEvent,
     DiscoveryOptions,
     DiscoveryResult,
     ProviderFlag,
+    ProviderInfo,
     SourceKind,
     SourceReport,
     SourceStatus,
 )
 from .mx import mx_source
-from .providers import match_domain, providers
+from .providers import match_domain, provider_by_id, providers
 from .source import SourceContext, SourceOutcome
 from .srv import srv_source
 from .webfetch import WebFetcher
@@ -127,24 +128,19 @@ async def discover(
         outcomes: dict[SourceKind, SourceOutcome] = {}
         watching = [True]  # the MX host's early lookup may report until discovery returns
         handed: list[Candidate] = []  # what that lookup handed out
-        # Set when the answer is decided or every source has finished; each source's own task
-        # reports in, instead of a wait on them all after each one ends (asyncio.wait takes a
-        # pass of the loop per source that ends, and one more to resume).
-        ended: asyncio.Future[None] = loop.create_future()
-        # Open once the MX host's addresses are in (see _head_start), or discovery has ended.
-        head_start: asyncio.Future[None] | None = None
         if SourceKind.GUESS in enabled:  # asked now (the task above shares it): before all else
-            if on_candidates is not None:
-                head_start = loop.create_future()
-                ended.add_done_callback(lambda _: _open(head_start))
             resolver.mx_now(
                 domain,
                 lambda mx: _watch_mx_host(
-                    mx, ctx, outcomes, enabled, on_candidates, watching, handed, head_start
+                    mx, ctx, outcomes, enabled, on_candidates, watching, handed
                 ),
             )
         for kind in enabled:
             ctx.finished[kind] = loop.create_future()
+        # Set when the answer is decided or every source has finished; each source's own task
+        # reports in, instead of a wait on them all after each one ends (asyncio.wait takes a
+        # pass of the loop per source that ends, and one more to resume).
+        ended: asyncio.Future[None] = loop.create_future()
 
         async def run(kind: SourceKind) -> SourceOutcome:
             try:
@@ -161,15 +157,8 @@ async def discover(
             return outcome
 
         try:
-            at_once = [kind for kind in enabled if kind is SourceKind.PROVIDER_TABLE]
-            for kind in at_once:
+            for kind in enabled:
                 tasks[loop.create_task(run(kind))] = kind
-            if head_start is not None:
-                await _head_start(head_start)
-            if not ended.done():
-                for kind in enabled:
-                    if kind not in at_once:
-                        tasks[loop.create_task(run(kind))] = kind
             if enabled:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout_at(start + options.timeout):
@@ -207,8 +196,7 @@ async def discover(
                 )
             reports.append(report)
             emit(DiscoveryEvent(kind, "finished", report.status, report.reason, elapsed()))
-    kept = _kept(outcomes, handed)
-    return discovery_result(address, domain, outcomes, tuple(reports), elapsed(), kept)
+    return _result(address, domain, outcomes, tuple(reports), elapsed(), _kept(outcomes, handed))
 
 
 def _watch_mx_host(
@@ -219,7 +207,6 @@ def _watch_mx_host(
     partial: Partial | None,
     watching: list[bool],
     handed: list[Candidate],
-    head_start: asyncio.Future[None] | None = None,
 ) -> None:
     """The guess source's lookup of the MX host, asked the moment the MX answer is in; and,
     for a caller that probes early, that host as a candidate the moment its addresses are.
@@ -231,46 +218,21 @@ def _watch_mx_host(
     first port check began 0.8 ms after theirs). The candidate is the one the guess source
     reports for the host; its final list replaces it.
     """
-    host = mx_guess(ctx, mx) if watching[0] else None
+    if not watching[0]:
+        return
+    host = mx_guess(ctx, mx)
     if host is None:
-        _open(head_start)
         return
 
     def addresses_in(answer: DnsAnswer[str]) -> None:
-        try:
-            if partial is None or not watching[0] or SourceKind.GUESS in outcomes:
-                return
-            if answer.records and not _decided(outcomes, enabled):
-                candidate = guess_candidate(ctx, host, 3, answer.records, mx=True)
-                handed.append(candidate)
-                partial(merged_candidates(outcomes, also=(candidate,)))
-        finally:
-            _open(head_start)
+        if partial is None or not watching[0] or SourceKind.GUESS in outcomes:
+            return
+        if answer.records and not _decided(outcomes, enabled):
+            candidate = guess_candidate(ctx, host, 3, answer.records, mx=True)
+            handed.append(candidate)
+            partial(_candidates(outcomes, also=(candidate,)))
 
     ctx.resolver.addresses_soon(host, then=addresses_in)
-
-
-# At most this long, the other sources wait for the MX host's addresses (loopback or a LAN
-# resolver: about 1 ms); on a real network the wait ends long before the MX answer does.
-_HEAD_START = 0.002
-
-
-async def _head_start(opened: asyncio.Future[None]) -> None:
-    """The path to a domain's own server (MX, the MX host's addresses, the probe's first
-    connect) before the other sources' work. Why: their first steps are most of a loopback
-    discovery's CPU, and run all at once; started together, the MX answer waited 2 ms behind
-    them, and the port check began 2.8 ms into the search instead of 1.4 ms (bench/probe.py
-    on loopback, in one process: 1.34-1.40x the lean check before, 1.25-1.33x after for 587,
-    465 and 2525; 1.48x before, 1.39x after with 7 ports ahead). The provider table, which
-    needs no network, starts at once."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(_HEAD_START):
-            await opened
-
-
-def _open(gate: asyncio.Future[None] | None) -> None:
-    if gate is not None and not gate.done():
-        gate.set_result(None)
 
 
 async def _no_mx() -> DnsAnswer[MxRecord]:
@@ -323,7 +285,7 @@ def _record(
     if _decided(outcomes, enabled) or len(outcomes) == len(enabled):
         ended.set_result(None)
     elif outcome.candidates and partial is not None:
-        partial(merged_candidates(outcomes, _kept(outcomes, handed)))
+        partial(_candidates(outcomes, _kept(outcomes, handed)))
 
 
 def _kept(
@@ -349,3 +311,70 @@ async def _cancel_all(
     for future in ctx.finished.values():
         future.cancel()
     await cancel_and_wait(tasks)
+
+
+def _result(
+    email: str,
+    domain: str,
+    outcomes: dict[SourceKind, SourceOutcome],
+    reports: tuple[SourceReport, ...],
+    elapsed: float,
+    also: tuple[Candidate, ...] = (),
+) -> DiscoveryResult:
+    candidates = _candidates(outcomes, also)
+    best = candidates[0] if candidates else None
+    provider_info = _provider(outcomes, best)
+    notes: list[str] = list(provider_info.notes) if provider_info else []
+    for note in best.notes if best else ():
+        if note not in notes:
+            notes.append(note)
+    incoming = best.incoming if best and best.incoming else None
+    if incoming is None:
+        incoming = next((c.incoming for c in candidates if c.incoming), None)
+    return DiscoveryResult(
+        email=email,
+        domain=domain,
+        candidates=tuple(candidates),
+        sources=reports,
+        provider=provider_info,
+        notes=tuple(notes),
+        incoming=incoming,
+        elapsed=elapsed,
+    )
+
+
+def _candidates(
+    outcomes: dict[SourceKind, SourceOutcome], also: tuple[Candidate, ...] = ()
+) -> tuple[Candidate, ...]:
+    found = [c for o in outcomes.values() for c in o.candidates]
+    return tuple(_dedupe(sorted([*found, *also], key=lambda c: c.priority)))
+
+
+def _provider(
+    outcomes: dict[SourceKind, SourceOutcome], best: Candidate | None
+) -> ProviderInfo | None:
+    for kind in (SourceKind.PROVIDER_TABLE, SourceKind.MX):
+        outcome = outcomes.get(kind)
+        if outcome and outcome.provider and (best is None or best.source.rank >= kind.rank):
+            return outcome.provider.info
+    if best and best.provider_id:
+        provider = provider_by_id(best.provider_id)
+        return provider.info if provider else None
+    return None
+
+
+def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    """One entry per (host, port, security): the best-ranked, noting who else suggested it."""
+    kept: dict[tuple[str, int | None, str | None], int] = {}
+    result: list[Candidate] = []
+    for candidate in candidates:
+        key = (candidate.host, candidate.port, candidate.security)
+        if key not in kept:
+            kept[key] = len(result)
+            result.append(candidate)
+            continue
+        first = result[kept[key]]
+        also = f" Also suggested by: {candidate.source.label}."
+        if also not in first.detail:
+            result[kept[key]] = replace(first, detail=first.detail + also)
+    return result

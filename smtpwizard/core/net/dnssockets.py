@@ -69,19 +69,14 @@ class UdpSocket:
 
 
 class ReaderSocket(UdpSocket):
-    """Where the loop has add_reader (every selector loop, qasync's on Linux and macOS): a
-    few datagrams a pass. asyncio's datagram transport reads one per pass, so an answer that
-    came in behind twenty others waited twenty passes of a loop busy with everything else
-    (bench/probe.py on loopback: the MX host's addresses, on the path to the first port
-    check, waited 1.2 ms behind the answers of the first questions). Reading all of them at
-    once went too far the other way: a discovery's burst of answers woke every source in one
-    pass, and the probe's SMTP replies waited behind all of their work (bench/probe.py on
-    loopback, in one process: 4 a pass against 64 took the ratio to the lean check from
-    1.29-1.38x to 1.21-1.29x for 587, 465 and 2525, and from 1.43x to 1.38x for 7 ports
-    ahead; 8 a pass was in between).
+    """Where the loop has add_reader (every selector loop, qasync's on Linux and macOS):
+    every datagram waiting is read in one pass. asyncio's datagram transport reads one per
+    pass, so an answer that came in behind twenty others waited twenty passes of a loop
+    busy with everything else (bench/probe.py on loopback: the MX host's addresses, on the
+    path to the first port check, waited 1.2 ms behind the answers of the first questions).
     """
 
-    _MAX_PER_PASS = 4
+    _MAX_PER_PASS = 64  # a flood of datagrams must not hold the loop
 
     def __init__(self, loop: asyncio.AbstractEventLoop, server: tuple[str, int]) -> None:
         super().__init__()
