@@ -1,7 +1,9 @@
-"""Shared fixtures: the lab of real SMTP servers on loopback, and a Qt-offscreen default."""
+"""Shared fixtures: the lab of real SMTP servers on loopback, a Qt-offscreen default, and the
+suite-wide guard against sockets left open."""
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from collections.abc import Iterator
@@ -34,3 +36,17 @@ def lab() -> Iterator[object]:
 
     with Lab() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_open() -> Iterator[None]:
+    """A socket, transport or event loop a test left open fails that test, not a later one.
+
+    pyproject.toml makes a ResourceWarning an error: raised where such an object is freed
+    (inside __del__, so pytest reports it as an unraisable exception, also an error there).
+    Freed by its last reference it is reported in the test that dropped it; kept alive only by a
+    reference cycle it would be freed whenever the collector next runs, in whatever test that
+    is, so the collector runs here, at the end of each test (set up first, torn down last).
+    """
+    yield
+    gc.collect()

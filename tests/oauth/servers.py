@@ -4,6 +4,7 @@ the mailbox with Microsoft's real 5.7.139 reply (shared/reference/smtp-failures.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import ssl
@@ -29,6 +30,64 @@ SMTP_AUTH_DISABLED = (
     "Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information. "
     "[AM0PR02CA0008.eurprd02.prod.outlook.com]"
 )
+
+
+class ClosingController(Controller):
+    """aiosmtpd's Controller whose stop() leaves no connection open.
+
+    Controller.stop() stops the server's loop at once: a connection whose end (the client's
+    QUIT or close) the server had not read yet, or whose close it had not finished, was left
+    to garbage collection (tests/conftest.py's nothing_left_open). This one waits until every
+    connection has ended, up to `grace` seconds, and closes any still open after that.
+    """
+
+    grace = 2.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[SMTP] = set()
+        self._idle = threading.Condition()
+
+    def factory(self) -> SMTP:
+        controller = self
+
+        class Tracked(SMTP):  # type: ignore[misc]
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                with controller._idle:
+                    controller._open.add(self)
+                super().connection_made(transport)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                try:
+                    super().connection_lost(exc)
+                finally:
+                    with controller._idle:
+                        controller._open.discard(self)
+                        controller._idle.notify_all()
+
+        return Tracked(self.handler, **self.SMTP_kwargs)
+
+    def stop(self, no_assert: bool = False) -> None:
+        """Blocks: from async code, `await asyncio.to_thread(controller.stop)`, so the client's
+        own end of a connection (an abort finishes in the next pass of its loop) can happen."""
+        if not self._ended_within(self.grace):
+            for session in self._still_open():  # aborted in the server's own thread
+                self.loop.call_soon_threadsafe(_abort, session)
+            self._ended_within(self.grace)
+        super().stop(no_assert)
+
+    def _ended_within(self, seconds: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._open, timeout=seconds)
+
+    def _still_open(self) -> list[SMTP]:
+        with self._idle:
+            return list(self._open)
+
+
+def _abort(session: SMTP) -> None:
+    if session.transport is not None:
+        session.transport.abort()
 
 
 @dataclass(frozen=True)
@@ -68,7 +127,7 @@ class _Sink:
 def running_relay() -> Iterator[tuple[str, int, _Sink]]:
     sink = _Sink()
     port = free_port(RELAY_ADDRESS)
-    controller = Controller(sink, hostname=RELAY_ADDRESS, port=port)
+    controller = ClosingController(sink, hostname=RELAY_ADDRESS, port=port)
     controller.start()
     try:
         yield RELAY_ADDRESS, port, sink
@@ -106,7 +165,7 @@ def running_exchange(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.cert, certs.key)
     port = free_port(EXCHANGE_ADDRESS)
-    controller = Controller(
+    controller = ClosingController(
         handler,
         hostname=EXCHANGE_ADDRESS,
         port=port,

@@ -4,16 +4,16 @@ shortcuts and damage."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import keyring
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
 from smtpwizard.core import oauth
@@ -21,7 +21,7 @@ from smtpwizard.core.check import CheckOptions, run_check
 from smtpwizard.core.settings import Security, ServerSettings
 
 from .dovecot import free_port
-from .servers import Certs, make_certs
+from .servers import Certs, ClosingController, make_certs
 
 pytestmark = pytest.mark.timeout(60)
 HOST = "127.0.14.6"
@@ -42,13 +42,13 @@ class _Scripted:
         return AuthResult(success=False, handled=False, message=self.reply)
 
 
-@contextlib.contextmanager
-def scripted(certs: Certs, challenge: bytes | None, reply: str) -> Iterator[_Scripted]:
+@contextlib.asynccontextmanager
+async def scripted(certs: Certs, challenge: bytes | None, reply: str) -> AsyncIterator[_Scripted]:
     handler = _Scripted(challenge, reply)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.cert, certs.key)
     port = free_port(HOST)
-    controller = Controller(
+    controller = ClosingController(
         handler, hostname=HOST, port=port, tls_context=context, require_starttls=True
     )
     controller.start()
@@ -56,7 +56,7 @@ def scripted(certs: Certs, challenge: bytes | None, reply: str) -> Iterator[_Scr
     try:
         yield handler
     finally:
-        controller.stop()
+        await asyncio.to_thread(controller.stop)  # our check's abort ends meanwhile
 
 
 def _b64(data: object) -> bytes:
@@ -91,7 +91,7 @@ def _b64(data: object) -> bytes:
 async def test_every_refusal_is_explained(
     certs: Certs, challenge: bytes | None, reply: str, code: str
 ) -> None:
-    with scripted(certs, challenge, reply) as server:
+    async with scripted(certs, challenge, reply) as server:
         result = await run_check(
             ServerSettings(HOST, server.port, Security.STARTTLS, username="a@example.test"),  # type: ignore[attr-defined]
             access_token="tok-abc-123",
