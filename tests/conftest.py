@@ -47,6 +47,10 @@ def nothing_left_open() -> Iterator[None]:
     Freed by its last reference it is reported in the test that dropped it; kept alive only by a
     reference cycle it would be freed whenever the collector next runs, in whatever test that
     is, so the collector runs here, at the end of each test (set up first, torn down last).
+    Then what is still alive is frozen (the session's servers, imported modules): the next
+    collection looks only at what was made since, which keeps this from doubling the suite's
+    time (a full collection took about 0.19 s a test here).
     """
     yield
     gc.collect()
+    gc.freeze()

@@ -118,18 +118,21 @@ async def test_device_sign_in(
     config = await provider_config(provider)
     shown: list[oauth.DeviceCode] = []
     person: list[asyncio.Future[None]] = []
+    browser = Browser(certs.ca, "dave@example.test")
 
     def show(code: oauth.DeviceCode) -> None:
         shown.append(code)
-        browser = Browser(certs.ca, "dave@example.test")
         person.append(
             asyncio.ensure_future(
                 asyncio.to_thread(browser.enter_code, code.verification_uri, code.user_code)
             )
         )
 
-    tokens = await oauth.device_sign_in(config, show)
-    await person[0]
+    try:
+        tokens = await oauth.device_sign_in(config, show)
+        await person[0]
+    finally:
+        browser.close()
 
     assert shown[0].verification_uri == f"{provider.issuer}/device"
     assert provider.introspect(tokens.access_token)["sub"] == "dave@example.test"
