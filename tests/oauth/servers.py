@@ -9,7 +9,7 @@ import base64
 import contextlib
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,10 +157,10 @@ class _Exchange:
         )
 
 
-@contextlib.contextmanager
-def running_exchange(
+@contextlib.asynccontextmanager
+async def running_exchange(
     provider: RunningProvider, certs: Certs
-) -> Iterator[tuple[str, int, _Exchange]]:
+) -> AsyncIterator[tuple[str, int, _Exchange]]:
     handler = _Exchange(provider)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.cert, certs.key)
@@ -178,7 +178,7 @@ def running_exchange(
     try:
         yield EXCHANGE_ADDRESS, port, handler
     finally:
-        controller.stop()
+        await asyncio.to_thread(controller.stop)  # our check's abort ends meanwhile
 
 
 @contextlib.contextmanager

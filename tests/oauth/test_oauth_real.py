@@ -151,7 +151,7 @@ async def test_unknown_client_id(provider: RunningProvider) -> None:
 async def test_smtp_auth_disabled_for_the_mailbox(provider: RunningProvider, certs: Certs) -> None:
     config = await provider_config(provider)
     tokens = await sign_in_with_browser(config, ALICE)
-    with running_exchange(provider, certs) as (host, port, exchange):
+    async with running_exchange(provider, certs) as (host, port, exchange):
         result = await _check((host, port, Path()), certs, tokens.access_token)
     assert exchange.introspected and exchange.introspected[0]["active"] is True
     assert result.diagnosis.code == "oauth_smtp_disabled", result.diagnosis
