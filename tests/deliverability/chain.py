@@ -326,7 +326,7 @@ def _running(root: Path, cert: Path, key: Path) -> Iterator[Chain]:
                 proc.wait(timeout=5)
             # The stderr pipes (read by _wait when a daemon fails) are closed here, not left
             # to the garbage collector: their ResourceWarning would come out wherever the next
-            # collection runs, and the discovery lab's leak check fails the test it lands in.
+            # collection runs, and the suite's leak guard fails the test it lands in.
             if proc.stderr is not None:
                 proc.stderr.close()
 

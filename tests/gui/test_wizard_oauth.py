@@ -16,6 +16,7 @@ from smtpwizard.core import oauth
 from smtpwizard.core.settings import Security
 from smtpwizard.ui.page_ids import PageId
 from smtpwizard.ui.widgets.oauth_box import remember_client_id, remembered_client_ids
+from tests.lab.helpers import our_tcp_sockets
 from tests.oauth.conftest import certs, dovecot, provider, relay  # noqa: F401 (fixtures)
 from tests.oauth.provider import CLIENT_ID, Browser
 
@@ -116,16 +117,10 @@ def test_sign_in_with_the_provider_then_test(qtbot, wizard, provider, dovecot, i
 
 
 def _listening(port: int) -> bool:
-    """Whether anything listens on that port, as the kernel's own tables say (Linux). A connect
-    would ask too, but a listener that is closing may still accept it, and the connection it
-    accepted then is left to garbage collection (see core/oauth/loopback.py's close())."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as rows:
-            for row in list(rows)[1:]:
-                local, state = row.split()[1], row.split()[3]
-                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
-                    return True
-    return False
+    """Whether we listen on that port, as the kernel's table says. A connect would ask too, but
+    a listener that is closing may still accept it, and the connection it accepted is then left
+    to garbage collection (see core/oauth/loopback.py's close())."""
+    return any(s.local[1] == port and s.state == "0A" for s in our_tcp_sockets())
 
 
 def test_the_wait_for_the_browser_can_be_cancelled(qtbot, wizard, provider, dovecot):  # noqa: F811

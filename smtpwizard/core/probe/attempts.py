@@ -194,9 +194,10 @@ class Attempts:
         resolver = options.resolver
         if target.addresses:  # discovery just looked them up: the check does not ask again
             key = (target.host, target.addresses)
-            resolver = self._resolvers.get(key) or self._resolvers.setdefault(
-                key, replace(resolver, known={**resolver.known, target.host: target.addresses})
-            )
+            if key not in self._resolvers:
+                known = {**resolver.known, target.host: target.addresses}
+                self._resolvers[key] = replace(resolver, known=known)
+            resolver = self._resolvers[key]
         return CheckOptions(
             timeout=timeout,
             ca_file=options.ca_file,

@@ -29,8 +29,7 @@ from types import TracebackType
 
 from .. import diagnosis as dx
 from ..diagnosis import DiagnosisContext
-from ..errors import InputError
-from ..inputs import refuse_control_characters
+from ..inputs import parse_port, refuse_control_characters
 from ..settings import Security, ServerSettings
 from .attempts import Attempts
 from .model import (
@@ -129,9 +128,7 @@ class ProbeRun:
             raise ValueError("nothing to probe")
         for target in targets:  # refused here, before any traffic, not when its turn comes
             refuse_control_characters(target.host, "server name", "host")
-            if not 1 <= target.port <= 65535:
-                problem = f"The port must be between 1 and 65535, not {target.port}."
-                raise InputError(problem, "port")
+            parse_port(target.port)
         listed = {_key(self._targets[i]): i for i in self._order}
         chosen: dict[tuple[str, int, Security], int] = {}
         for target in targets:
